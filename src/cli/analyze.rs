@@ -1,0 +1,93 @@
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::ingest::{self, Failure, Limits};
+use crate::pipeline;
+use crate::store::{NewDocument, Store};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Folder (or single file) of articles
+    dir: PathBuf,
+    /// SQLite store to write
+    #[arg(long, default_value_os_t = super::default_db())]
+    db: PathBuf,
+    /// Refuse files larger than this many bytes
+    #[arg(long, default_value_t = ingest::DEFAULT_MAX_BYTES)]
+    max_bytes: u64,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    if !a.dir.exists() {
+        bail!("{}: no such file or folder", a.dir.display());
+    }
+    let mut store = Store::open(&a.db).with_context(|| format!("cannot use {} as the store", a.db.display()))?;
+    let (files, mut failures) = ingest::walk(&a.dir);
+    if files.is_empty() && !failures.is_empty() {
+        for f in &failures {
+            eprintln!("failed: {}: {}", f.path, f.reason);
+        }
+        bail!("nothing readable under {}", a.dir.display());
+    }
+    let bar = if std::io::stderr().is_terminal() {
+        let b = ProgressBar::new(files.len() as u64);
+        b.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}").expect("static template"));
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let plain = !std::io::stderr().is_terminal();
+    let limits = Limits { max_bytes: a.max_bytes };
+    let (mut new, mut unchanged) = (0usize, 0usize);
+    for file in &files {
+        let rel = ingest::relative_path(&a.dir, file);
+        bar.set_message(rel.clone());
+        let articles = match ingest::read_file(&a.dir, file, limits) {
+            Ok(v) => v,
+            Err(e) => {
+                failures.push(Failure { path: rel.clone(), reason: e.to_string() });
+                bar.inc(1);
+                continue;
+            }
+        };
+        for art in articles {
+            let art = match art {
+                Ok(x) => x,
+                Err(f) => {
+                    failures.push(f);
+                    continue;
+                }
+            };
+            let id = pipeline::doc_id(&art.text);
+            if store.has_document(&id)? {
+                unchanged += 1;
+                continue;
+            }
+            let doc = match pipeline::analyze(&art, None) {
+                Ok(d) => d,
+                Err(e) => {
+                    failures.push(Failure { path: art.path.clone(), reason: e });
+                    continue;
+                }
+            };
+            if store.insert_document(&NewDocument { doc: &doc, text: &art.text })? {
+                new += 1;
+                if plain {
+                    eprintln!("stored {} ({} records)", art.path, doc.records.len());
+                }
+            } else {
+                unchanged += 1;
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    println!("{} new, {} unchanged, {} failed  ({} files, store {})", new, unchanged, failures.len(), files.len(), a.db.display());
+    for f in &failures {
+        println!("  failed: {}: {}", f.path, f.reason);
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! The `veille` command: argument parsing and one thin handler per subcommand.
+
+mod analyze;
+mod export;
+mod query;
+mod sql;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "veille", version, about = "Turn folders of news articles into structured, queryable investment records")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read every article under DIR and store documents, entities, figures and records
+    Analyze(analyze::Args),
+    /// Write the stored documents (JSONL, one object per document) or records (CSV)
+    Export(export::Args),
+    /// Filter investment records
+    Query(query::Args),
+    /// Run one read-only SQL statement against the store
+    Sql(sql::Args),
+    /// Exchange rates used by `query --in`
+    Rates {
+        #[command(subcommand)]
+        command: query::RatesCommand,
+    },
+}
+
+pub(crate) fn default_db() -> PathBuf {
+    PathBuf::from("veille.db")
+}
+
+pub fn run() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Analyze(a) => analyze::run(a),
+        Command::Export(a) => export::run(a),
+        Command::Query(a) => query::run(a),
+        Command::Sql(a) => sql::run(a),
+        Command::Rates { command } => query::rates(command),
+    }
+}

@@ -1,0 +1,286 @@
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use chrono::{Datelike, NaiveDate};
+
+use crate::store::{RecordFilter, RecordRow, SortKey, Store};
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Sort {
+    Amount,
+    Date,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long, default_value_os_t = super::default_db())]
+    db: PathBuf,
+    /// Actor name or any of its variants (substring, case-insensitive)
+    #[arg(long)]
+    actor: Option<String>,
+    /// invest, raise, revenue, profit, loss, acquire, valuation, other
+    #[arg(long)]
+    action: Option<String>,
+    /// ISO 4217 code of the amount as stated
+    #[arg(long)]
+    currency: Option<String>,
+    /// Smallest amount (in the stated currency, or in --in)
+    #[arg(long)]
+    min: Option<f64>,
+    /// Largest amount
+    #[arg(long)]
+    max: Option<f64>,
+    /// Convert amounts to this currency with the store's rates table
+    #[arg(long = "in")]
+    in_currency: Option<String>,
+    /// Period overlapping from this date on: 2025, 2025-Q1, 2025-H2, 2025-03 or 2025-03-15
+    #[arg(long)]
+    from: Option<String>,
+    /// Period overlapping up to this date (same forms)
+    #[arg(long)]
+    to: Option<String>,
+    /// Document language code (fr, en, es, de...)
+    #[arg(long)]
+    lang: Option<String>,
+    /// positive, negative or neutral
+    #[arg(long)]
+    sentiment: Option<String>,
+    /// Text that the record's sentence contains
+    #[arg(long)]
+    text: Option<String>,
+    /// One row per fact, with every document that states it
+    #[arg(long)]
+    distinct: bool,
+    #[arg(long, value_enum, default_value_t = Sort::Amount)]
+    sort: Sort,
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Print JSON (one object per line)
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print CSV
+    #[arg(long)]
+    csv: bool,
+}
+
+/// Resolves a user period ("2025", "2025-Q1", "2025-H2", "2025-03", "2025-03-15") to its first or last day.
+pub fn period_bound(s: &str, end: bool) -> Result<String> {
+    let s = s.trim();
+    let bad = || anyhow::anyhow!("cannot read period {s:?}: use 2025, 2025-Q1, 2025-H2, 2025-03 or 2025-03-15");
+    let (year, rest) = s.split_at(s.find('-').unwrap_or(s.len()));
+    let year: i32 = year.parse().map_err(|_| bad())?;
+    let rest = rest.trim_start_matches('-').to_ascii_uppercase();
+    let (m0, m1) = if rest.is_empty() {
+        (1, 12)
+    } else if let Some(q) = rest.strip_prefix('Q') {
+        let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q)).ok_or_else(bad)?;
+        (q * 3 - 2, q * 3)
+    } else if let Some(h) = rest.strip_prefix('H').or_else(|| rest.strip_prefix('S')) {
+        let h: u32 = h.parse().ok().filter(|h| (1..=2).contains(h)).ok_or_else(bad)?;
+        (h * 6 - 5, h * 6)
+    } else if rest.len() == 2 {
+        let m: u32 = rest.parse().ok().filter(|m| (1..=12).contains(m)).ok_or_else(bad)?;
+        (m, m)
+    } else {
+        let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad())?;
+        return Ok(d.to_string());
+    };
+    let d = if end {
+        let first_next = if m1 == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, m1 + 1, 1) };
+        first_next.and_then(|d| d.pred_opt())
+    } else {
+        NaiveDate::from_ymd_opt(year, m0, 1)
+    };
+    let d = d.ok_or_else(bad)?;
+    debug_assert!(d.year() == year);
+    Ok(d.to_string())
+}
+
+fn fmt_amount(v: Option<f64>) -> String {
+    match v {
+        None => "-".into(),
+        Some(x) if x.abs() >= 1e9 => format!("{:.2} G", x / 1e9),
+        Some(x) if x.abs() >= 1e6 => format!("{:.2} M", x / 1e6),
+        Some(x) if x.abs() >= 1e3 => format!("{:.1} k", x / 1e3),
+        Some(x) => format!("{x}"),
+    }
+}
+
+fn amount_cell(r: &RecordRow) -> String {
+    let a = &r.record.amount;
+    let cur = a.currency.clone().unwrap_or_default();
+    let approx = if a.approx { "~" } else { "" };
+    let base = if a.min == a.max { format!("{approx}{} {cur}", fmt_amount(a.max)) } else { format!("{approx}{}–{} {cur}", fmt_amount(a.min), fmt_amount(a.max)) };
+    match &r.converted {
+        Some((_, mx, c)) if Some(c.as_str()) != a.currency.as_deref() => format!("{base} (≈{} {c})", fmt_amount(Some(*mx))),
+        _ => base,
+    }
+}
+
+/// Prints an aligned text table, cutting long cells.
+pub fn print_table(header: &[String], rows: &[Vec<String>]) {
+    const MAX: usize = 48;
+    let cut = |s: &str| if s.chars().count() > MAX { format!("{}…", s.chars().take(MAX - 1).collect::<String>()) } else { s.to_string() };
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| cut(&c.replace('\n', " "))).collect()).collect();
+    let mut w: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            if i < w.len() {
+                w[i] = w[i].max(c.chars().count());
+            }
+        }
+    }
+    let line = |cells: &[String]| {
+        cells.iter().enumerate().map(|(i, c)| format!("{c}{}", " ".repeat(w[i].saturating_sub(c.chars().count())))).collect::<Vec<_>>().join("  ").trim_end().to_string()
+    };
+    println!("{}", line(header));
+    println!("{}", w.iter().map(|n| "-".repeat(*n)).collect::<Vec<_>>().join("  "));
+    for r in &rows {
+        println!("{}", line(r));
+    }
+    println!("({} row{})", rows.len(), if rows.len() == 1 { "" } else { "s" });
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let store = Store::open_read_only(&a.db)?;
+    if let Some(act) = &a.action {
+        if !crate::records::ACTIONS.contains(&crate::records::action_group(act)) {
+            bail!("unknown action {act:?}; use one of {}", crate::records::ACTIONS.join(", "));
+        }
+    }
+    let filter = RecordFilter {
+        actor: a.actor,
+        action: a.action,
+        currency: a.currency,
+        min_amount: a.min,
+        max_amount: a.max,
+        in_currency: a.in_currency,
+        period_from: a.from.as_deref().map(|s| period_bound(s, false)).transpose()?,
+        period_to: a.to.as_deref().map(|s| period_bound(s, true)).transpose()?,
+        lang: a.lang,
+        sentiment: a.sentiment,
+        text: a.text,
+        distinct: a.distinct,
+        sort: match a.sort {
+            Sort::Amount => SortKey::Amount,
+            Sort::Date => SortKey::Date,
+        },
+        limit: a.limit,
+    };
+    let rows = store.query_records(&filter)?;
+    if a.json {
+        for r in &rows {
+            let mut v = serde_json::to_value(&r.record)?;
+            v["doc_id"] = r.doc_id.clone().into();
+            v["path"] = r.path.clone().into();
+            v["lang"] = r.lang.clone().into();
+            v["published"] = r.published.clone().into();
+            v["evidence"] = r.sentence_text.clone().into();
+            if let Some((mn, mx, c)) = &r.converted {
+                v["converted"] = serde_json::json!({"min": mn, "max": mx, "currency": c});
+            }
+            if a.distinct {
+                v["sources"] = r.sources.clone().into();
+            }
+            println!("{v}");
+        }
+        return Ok(());
+    }
+    let header: Vec<String> = ["actor", "action", "amount", "period", "tone", "target", if a.distinct { "sources" } else { "source" }, "evidence"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.record.actor.clone(),
+                r.record.action.clone(),
+                amount_cell(r),
+                r.record.period.as_ref().map(|p| p.text.clone().unwrap_or_else(|| p.start.clone())).unwrap_or_default(),
+                r.record.sentiment.clone(),
+                r.record.target.clone().unwrap_or_default(),
+                if a.distinct { r.sources.join(", ") } else { r.path.clone() },
+                r.sentence_text.clone(),
+            ]
+        })
+        .collect();
+    if a.csv {
+        let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+        w.write_record(&header)?;
+        for c in &cells {
+            w.write_record(c)?;
+        }
+        w.flush()?;
+        return Ok(());
+    }
+    print_table(&header, &cells);
+    Ok(())
+}
+
+#[derive(clap::Subcommand)]
+pub enum RatesCommand {
+    /// Load rates from a CSV file with columns currency,usd[,as_of] (value of one unit in US dollars)
+    Import {
+        file: PathBuf,
+        #[arg(long, default_value_os_t = super::default_db())]
+        db: PathBuf,
+    },
+    /// Show the rates table
+    List {
+        #[arg(long, default_value_os_t = super::default_db())]
+        db: PathBuf,
+    },
+}
+
+pub fn rates(cmd: RatesCommand) -> Result<()> {
+    match cmd {
+        RatesCommand::Import { file, db } => {
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .flexible(true)
+                .from_path(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let mut rates = Vec::new();
+            for (i, rec) in rdr.records().enumerate() {
+                let rec = rec.with_context(|| format!("{}: line {}", file.display(), i + 2))?;
+                let cur = rec.get(0).unwrap_or("").trim().to_uppercase();
+                let usd: f64 = rec
+                    .get(1)
+                    .unwrap_or("")
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("{}: line {}: the second column must be a number", file.display(), i + 2))?;
+                if cur.len() != 3 || !cur.chars().all(|c| c.is_ascii_alphabetic()) || !(usd > 0.0) {
+                    bail!("{}: line {}: expected an ISO 4217 code and a positive rate, got {:?}", file.display(), i + 2, rec);
+                }
+                rates.push((cur, usd, rec.get(2).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())));
+            }
+            let mut store = Store::open(&db)?;
+            let n = store.import_rates(&rates)?;
+            println!("{n} rates imported into {}", db.display());
+        }
+        RatesCommand::List { db } => {
+            let store = Store::open_read_only(&db)?;
+            let rows: Vec<Vec<String>> = store.rates()?.into_iter().map(|(c, u, d)| vec![c, u.to_string(), d.unwrap_or_default()]).collect();
+            print_table(&["currency".into(), "usd".into(), "as_of".into()], &rows);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn period_bounds() {
+        assert_eq!(period_bound("2025", false).unwrap(), "2025-01-01");
+        assert_eq!(period_bound("2025", true).unwrap(), "2025-12-31");
+        assert_eq!(period_bound("2024-Q1", true).unwrap(), "2024-03-31");
+        assert_eq!(period_bound("2025-H2", false).unwrap(), "2025-07-01");
+        assert_eq!(period_bound("2024-02", true).unwrap(), "2024-02-29");
+        assert_eq!(period_bound("2025-03-15", true).unwrap(), "2025-03-15");
+        assert!(period_bound("soon", true).is_err());
+    }
+}

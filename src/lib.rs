@@ -1,0 +1,11 @@
+//! veille: folders of news articles in, structured investment records out.
+
+pub mod cli;
+pub mod figures;
+pub mod ingest;
+pub mod lang;
+pub mod output;
+pub mod pipeline;
+pub mod records;
+pub mod store;
+pub mod text;

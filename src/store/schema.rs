@@ -1,0 +1,122 @@
+//! Schema: documents, sentences, entities, figures, records (+ their mentions), actor variants,
+//! and exchange rates. Every row points to its document and sentence.
+
+use rusqlite::Connection;
+
+pub const VERSION: i64 = 1;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,            -- SHA-256 of the text
+    path TEXT NOT NULL,
+    title TEXT,
+    lang TEXT NOT NULL,
+    published TEXT,                 -- YYYY-MM-DD, or as written when not a whole day
+    encoding TEXT NOT NULL,
+    url TEXT,
+    text TEXT NOT NULL,
+    sentiment TEXT,
+    sentiment_score REAL,
+    ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_lang ON documents(lang);
+CREATE INDEX IF NOT EXISTS documents_published ON documents(published);
+
+CREATE TABLE IF NOT EXISTS sentences (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    tone TEXT,
+    tone_score REAL,
+    PRIMARY KEY (doc_id, idx)
+);
+
+CREATE TABLE IF NOT EXISTS entities (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    sentence INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    label TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    score REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entities_doc ON entities(doc_id);
+CREATE INDEX IF NOT EXISTS entities_text ON entities(text COLLATE NOCASE);
+
+CREATE TABLE IF NOT EXISTS figures (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    sentence INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    min REAL,
+    max REAL,
+    unit TEXT,
+    approx INTEGER NOT NULL,
+    bound TEXT,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    period_start TEXT,
+    period_end TEXT,
+    granularity TEXT,
+    role TEXT
+);
+CREATE INDEX IF NOT EXISTS figures_doc ON figures(doc_id);
+CREATE INDEX IF NOT EXISTS figures_kind ON figures(kind);
+
+CREATE TABLE IF NOT EXISTS records (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    sentence INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    amount_min REAL,
+    amount_max REAL,
+    currency TEXT,
+    approx INTEGER NOT NULL,
+    target TEXT,
+    period_text TEXT,
+    period_start TEXT,
+    period_end TEXT,
+    period_inferred INTEGER NOT NULL DEFAULT 0,
+    sentiment TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    fact_key TEXT NOT NULL,          -- actor|action|amount|currency|period: links one fact across documents
+    detail TEXT NOT NULL DEFAULT '{}' -- JSON: actor variants, related figures, mentions
+);
+CREATE INDEX IF NOT EXISTS records_doc ON records(doc_id);
+CREATE INDEX IF NOT EXISTS records_actor ON records(actor COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS records_action ON records(action);
+CREATE INDEX IF NOT EXISTS records_currency ON records(currency);
+CREATE INDEX IF NOT EXISTS records_amount ON records(amount_max);
+CREATE INDEX IF NOT EXISTS records_period ON records(period_start, period_end);
+CREATE INDEX IF NOT EXISTS records_sentiment ON records(sentiment);
+CREATE INDEX IF NOT EXISTS records_fact ON records(fact_key);
+
+CREATE TABLE IF NOT EXISTS actor_variants (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    actor TEXT NOT NULL,             -- canonical name
+    variant TEXT NOT NULL,
+    PRIMARY KEY (doc_id, actor, variant)
+);
+CREATE INDEX IF NOT EXISTS actor_variants_variant ON actor_variants(variant COLLATE NOCASE);
+
+CREATE TABLE IF NOT EXISTS rates (
+    currency TEXT PRIMARY KEY,       -- ISO 4217
+    usd REAL NOT NULL,               -- value of one unit in US dollars
+    as_of TEXT
+);
+"#;
+
+pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    conn.execute_batch(SCHEMA)?;
+    if current < VERSION {
+        conn.execute_batch(&format!("PRAGMA user_version = {VERSION}"))?;
+    }
+    Ok(())
+}
