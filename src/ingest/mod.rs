@@ -92,7 +92,8 @@ pub fn walk(root: &Path) -> (Vec<PathBuf>, Vec<Failure>) {
         files.push(root.to_path_buf());
         return (files, failures);
     }
-    let walker = walkdir::WalkDir::new(root).sort_by_file_name().into_iter();
+    // Links are followed (symlinked folders are common in article dumps); walkdir reports loops.
+    let walker = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter();
     for entry in walker.filter_entry(|e| !is_hidden(e)) {
         match entry {
             Ok(e) if e.file_type().is_file() => {
