@@ -1,6 +1,7 @@
 //! veille: folders of news articles in, structured investment records out.
 
 pub mod cli;
+pub mod eval;
 pub mod figures;
 pub mod ingest;
 pub mod lang;

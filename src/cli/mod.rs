@@ -1,6 +1,7 @@
 //! The `veille` command: argument parsing and one thin handler per subcommand.
 
 mod analyze;
+mod eval;
 mod export;
 mod query;
 mod sql;
@@ -27,6 +28,8 @@ enum Command {
     Query(query::Args),
     /// Run one read-only SQL statement against the store
     Sql(sql::Args),
+    /// Score stored documents (or a JSONL export) against gold annotation files
+    Eval(eval::Args),
     /// Exchange rates used by `query --in`
     Rates {
         #[command(subcommand)]
@@ -45,6 +48,7 @@ pub fn run() -> Result<()> {
         Command::Export(a) => export::run(a),
         Command::Query(a) => query::run(a),
         Command::Sql(a) => sql::run(a),
+        Command::Eval(a) => eval::run(a),
         Command::Rates { command } => query::rates(command),
     }
 }
