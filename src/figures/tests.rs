@@ -1,0 +1,1 @@
+//! Table-driven cases (tests.tsv) and property tests.
