@@ -83,6 +83,13 @@ impl<'a> G<'a> {
         if !self.near(j) {
             return None;
         }
+        // "francs suisses", "francos suizos", "Schweizer Franken"
+        if matches!(self.key(j), Some("francs" | "franc" | "francos")) && matches!(self.key(j + 1), Some("suisses" | "suisse" | "suizos")) {
+            return Some(("CHF", j + 2));
+        }
+        if self.is(j, "schweizer") && self.is(j + 1, "franken") {
+            return Some(("CHF", j + 2));
+        }
         let t = self.tok(j)?;
         match t.kind {
             TK::Punct => {
@@ -141,15 +148,5 @@ impl<'a> G<'a> {
             }
             _ => None,
         }
-        .or_else(|| {
-            // "francs suisses", "francos suizos"
-            if matches!(self.key(j), Some("francs" | "franc" | "francos")) && matches!(self.key(j + 1), Some("suisses" | "suisse" | "suizos")) {
-                return Some(("CHF", j + 2));
-            }
-            if self.is(j, "schweizer") && self.is(j + 1, "franken") {
-                return Some(("CHF", j + 2));
-            }
-            None
-        })
     }
 }

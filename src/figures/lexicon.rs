@@ -250,21 +250,21 @@ pub const COUNT_NOUNS: &[&str] = &[
     "server", "deal", "round", "company", "firm", "business", "project", "center", "centre", "store", "factory",
     "plant", "engineer", "researcher", "developer", "resident", "visitor", "download", "unit", "vehicle", "car",
     "share", "layoff", "contract", "patent", "country", "city", "household", "home", "student", "member",
-    "investor", "model", "device", "phone", "computer", "accelerator", "card", "startup", "startups", "staff",
+    "investor", "model", "device", "phone", "computer", "accelerator", "card", "startup", "staff",
     "staffer", "hire", "position", "seat", "account", "app", "brand", "product", "transaction", "passenger",
-    "reader", "viewer", "listener", "founder", "partner", "supplier", "homes", "units", "gpus", "wafer",
+    "reader", "viewer", "listener", "founder", "partner", "supplier", "wafer",
     "data centre", "data center",
     // Spanish
     "empleado", "empleada", "trabajador", "trabajadora", "empleo", "persona", "usuario", "usuaria", "cliente",
     "abonado", "procesador", "servidor", "operación", "proyecto", "empresa", "compañía", "centro", "tienda",
     "fábrica", "planta", "ingeniero", "investigador", "desarrollador", "habitante", "visitante", "descarga",
     "unidad", "vehículo", "coche", "acción", "despido", "contrato", "patente", "país", "ciudad", "hogar",
-    "estudiante", "paciente", "miembro", "inversor", "modelo", "dispositivo", "puesto", "chip", "chips",
+    "estudiante", "paciente", "miembro", "inversor", "modelo", "dispositivo", "puesto", "chip",
     "centro de datos", "ronda", "socio", "proveedor", "pasajero", "lector", "alumno", "médico",
     // German (nominative singular and irregular plurals)
-    "mitarbeiter", "mitarbeiterin", "mitarbeitende", "mitarbeitenden", "beschäftigte", "beschäftigten",
-    "angestellte", "angestellten", "arbeitsplatz", "arbeitsplätze", "stelle", "job", "person", "mensch",
-    "menschen", "nutzer", "nutzerin", "kunde", "kunden", "abonnent", "prozessor", "server", "projekt",
+    "mitarbeiter", "mitarbeiterin", "mitarbeitende", "beschäftigte", 
+    "angestellte", "arbeitsplatz", "arbeitsplätze", "stelle", "job", "person", "mensch",
+    "menschen", "nutzer", "nutzerin", "kunde", "abonnent", "prozessor", "server", "projekt",
     "unternehmen", "firma", "firmen", "startup", "start-up", "rechenzentrum", "rechenzentren", "fabrik", "werk",
     "standort", "ingenieur", "forscher", "entwickler", "einwohner", "besucher", "einheit", "fahrzeug", "auto",
     "aktie", "entlassung", "vertrag", "verträge", "patent", "land", "länder", "stadt", "städte", "haushalt",
@@ -365,7 +365,11 @@ fn build() -> Lex {
             forms.push(format!("{stem}ons"));
         }
         for f in forms {
-            nouns.entry(f).or_insert(n);
+            // Two singulars can share a plural ("clientes"): the longer stem is the closer one.
+            let e = nouns.entry(f).or_insert(n);
+            if e.len() < n.len() {
+                *e = n;
+            }
         }
     }
     for &n in COUNT_NOUNS {
@@ -390,4 +394,21 @@ pub fn known(lower: &str) -> Option<&'static str> {
 /// Singular of a counted noun (lowercase input).
 pub fn count_noun(lower: &str) -> Option<&'static str> {
     lex().nouns.get(lower).copied()
+}
+
+/// Nouns of money: "51,2 milliards de revenus" is an amount in the document's currency.
+const MONEY_NOUNS: &[&str] = &[
+    "revenus", "revenu", "chiffre", "ventes", "bénéfice", "bénéfices", "pertes", "perte", "dette", "dettes",
+    "investissements", "investissement", "financement", "financements", "dépenses", "recettes", "subventions",
+    "capitalisation", "valorisation", "dividendes", "crédits", "crédit", "aides", "prêts", "prêt", "fonds",
+    "budget", "trésorerie", "liquidités", "rachats", "commandes", "levées", "revenue", "revenues", "sales",
+    "profit", "profits", "loss", "losses", "debt", "investment", "investments", "funding", "spending", "capex",
+    "financing", "income", "earnings", "cash", "orders", "bookings", "ingresos", "ventas", "beneficio",
+    "beneficios", "pérdidas", "deuda", "inversión", "inversiones", "financiación", "gasto", "gastos",
+    "facturación", "umsatz", "gewinn", "verlust", "schulden", "investitionen", "finanzierung", "ausgaben",
+    "erlöse", "umsätze",
+];
+
+pub fn is_money_noun(lower: &str) -> bool {
+    MONEY_NOUNS.contains(&lower)
 }

@@ -53,9 +53,14 @@ impl<'a> G<'a> {
 
     /// A year token at j (4 digits, 1900..2100) that is not glued to an identifier or a path.
     fn year_at(&self, j: usize) -> Option<i32> {
+        self.year_at2(j, false)
+    }
+
+    /// `after_dash`: the second year of "2024-2026" may follow its dash.
+    fn year_at2(&self, j: usize, after_dash: bool) -> Option<i32> {
         let t = self.tok(j)?;
         let y = t.year()?;
-        if t.gap == 0 && j > 0 {
+        if t.gap == 0 && j > 0 && !(after_dash && self.p(j - 1, '-')) {
             let p = &self.k[j - 1];
             if p.kind != TK::Punct || matches!(p.ch, '/' | '_' | '.' | '#' | '=' | ':' | '-' | '$' | '€' | '£' | '+' | '@' | '&' | '?') {
                 return None;
@@ -227,7 +232,7 @@ impl<'a> G<'a> {
                 let ok_conn = c == "-" || opener.is_some() || matches!(c, "à" | "to" | "bis");
                 if ok_conn {
                     if let Some(t2) = self.tok(e + 1) {
-                        let cand = if let Some(y2) = self.year_at(e + 1) {
+                        let cand = if let Some(y2) = self.year_at2(e + 1, c == "-") {
                             Some(y2)
                         } else if c == "-" && t2.kind == TK::Num && t2.lead == 2 && !t2.sep && self.gap(e + 1) == 0 {
                             // "2024-25"

@@ -22,6 +22,8 @@ struct Q {
     of_other: bool,
     one_only: bool,
     year: bool,
+    /// The currency was written after the number ("500 €"), so the number is complete.
+    cur_after: bool,
 }
 
 impl Q {
@@ -114,7 +116,7 @@ impl<'a> G<'a> {
         let year = !nr.word && self.k[num].year().is_some() && sign > 0.0 && cur.is_none() && j == s;
         let mut q = Q {
             s, num, e: nr.end, val: nr.val * sign, scale: None, scale_approx: false, cur, pct: None, noun: None,
-            unit: None, of_other: false, one_only: nr.one_only, year,
+            unit: None, of_other: false, one_only: nr.one_only, year, cur_after: false,
         };
         let mut k = nr.end;
         // Scale, possibly after a hyphen in English ("$500-billion").
@@ -141,6 +143,7 @@ impl<'a> G<'a> {
         if let Some((c, e)) = self.cur_suffix(k) {
             // A "de dollars" needs a scale or a bare number with no "de" ("5 dollars").
             if q.cur.is_none() || q.cur == Some(c) {
+                q.cur_after = q.cur.is_none();
                 q.cur = Some(c);
                 q.e = e;
                 return Some(q);
@@ -184,9 +187,19 @@ impl<'a> G<'a> {
         }
         if q.scale.is_some() && self.near(k) && (self.is(k, "de") || self.is(k, "of") || self.is(k, "d") && self.p(k + 1, '\'')) {
             let w = if self.is(k, "d") { k + 2 } else { k + 1 };
-            if self.kind(w) == Some(TK::Word) || self.kind(w) == Some(TK::Alnum) {
-                q.of_other = true;
+            // "3 millions de tonnes"
+            if self.near(w) && self.key(w).map_or(false, |u| lexicon::lex().units.contains(u)) {
+                q.unit = Some(self.txt(w).to_string());
+                q.e = w + 1;
+                return Some(q);
             }
+            // "de revenus" keeps it money; "de la part", "de moins" are not a noun after the amount.
+            let content = match self.kind(w) {
+                Some(TK::Word) => self.key(w).is_none() && !lexicon::is_money_noun(&self.lower(w)),
+                Some(TK::Alnum) => true,
+                _ => false,
+            };
+            q.of_other = content;
         }
         Some(q)
     }
@@ -275,6 +288,13 @@ impl<'a> G<'a> {
             return None;
         }
         let lw = self.lower(j);
+        // Hyphenated compounds: "start-up", "scale-ups".
+        if self.p(j + 1, '-') && self.gap(j + 1) == 0 && self.gap(j + 2) == 0 && self.kind(j + 2) == Some(TK::Word) {
+            let joined = format!("{lw}-{}", self.lower(j + 2));
+            if let Some(s) = lexicon::count_noun(&joined) {
+                return Some((j + 3, s.to_string()));
+            }
+        }
         for (head, tail, unit) in lexicon::COUNT_PHRASES {
             if *head == lw {
                 let mut e = j + 1;
@@ -308,7 +328,13 @@ impl<'a> G<'a> {
         if !self.near(c) || !self.near(c + 1) {
             return None;
         }
+        if a.one_only && a.scale.is_none() {
+            return None;
+        }
         let conn = if self.p(c, '-') {
+            if self.gap(c) != 0 || self.gap(c + 1) != 0 {
+                return None;
+            }
             "-"
         } else {
             match self.key(c)? {
@@ -342,7 +368,7 @@ impl<'a> G<'a> {
         }
         // The ends share the scale and unit written once.
         let av = match (a.scale, b.scale) {
-            (None, Some(s)) if a.cur.is_none() || a.cur == b.cur => a.val * s,
+            (None, Some(s)) if !a.cur_after && a.pct.is_none() => a.val * s,
             _ => a.value(),
         };
         let bv = b.value();
