@@ -274,6 +274,17 @@ pub fn tokenize(t: &str, lang: Lang) -> Vec<Tok> {
                     gap = 0;
                     continue;
                 }
+                if digits_from(b, i) - i > 18 {
+                    // Too long for a quantity (ids, hashes): one opaque token.
+                    let mut k = i;
+                    while k < b.len() && b[k].is_ascii_alphanumeric() {
+                        k += 1;
+                    }
+                    out.push(Tok::new(i, k, TK::Alnum, gap));
+                    i = k;
+                    gap = 0;
+                    continue;
+                }
                 let (e, v, lead, sep) = read_number(t, i, lang);
                 // Letters glued after the digits?
                 let mut j = e;
