@@ -6,6 +6,16 @@
 //!   `text[start..end]` (in chars) equals `Figure::text`.
 //! - `min <= max` whenever both are set; periods have `min`/`max` = None and `period` = Some.
 
+mod currency;
+mod grammar;
+mod lex;
+mod lexicon;
+mod numbers;
+mod period;
+mod quantity;
+#[cfg(test)]
+mod tests;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -63,6 +73,42 @@ pub struct Context {
 }
 
 pub fn extract(text: &str, ctx: &Context) -> Vec<Figure> {
-    let _ = (text, ctx);
-    Vec::new()
+    let toks = lex::tokenize(text, ctx.lang);
+    let g = grammar::G::new(text, &toks, ctx);
+    let raws = grammar::scan(&g);
+    // Byte spans to char offsets in one forward walk (figures are sorted).
+    let mut out = Vec::with_capacity(raws.len());
+    let mut byte = 0usize;
+    let mut chars = 0usize;
+    let mut to_char = |b: usize| -> usize {
+        if b >= byte {
+            chars += text.get(byte..b).map_or(0, |s| s.chars().count());
+        } else {
+            chars -= text.get(b..byte).map_or(0, |s| s.chars().count());
+        }
+        byte = b;
+        chars
+    };
+    for r in raws {
+        if r.e <= r.s || r.e > toks.len() {
+            continue;
+        }
+        let (bs, be) = (toks[r.s].s, toks[r.e - 1].e);
+        let Some(t) = text.get(bs..be) else { continue };
+        let start = to_char(bs);
+        let end = to_char(be);
+        out.push(Figure {
+            text: t.to_string(),
+            kind: r.kind,
+            min: r.min,
+            max: r.max,
+            unit: r.unit,
+            approx: r.approx,
+            bound: r.bound,
+            start,
+            end,
+            period: r.period,
+        });
+    }
+    out
 }
