@@ -25,9 +25,15 @@ pub struct EntityOut {
     pub label: String,
     pub start: usize,
     pub end: usize,
+    /// Producers without confidences (a rule, a baseline) may write null; it reads as 0.
+    #[serde(default, deserialize_with = "null_as_zero")]
     pub score: f64,
     #[serde(default)]
     pub sentence: usize,
+}
+
+fn null_as_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(0.0))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -39,35 +39,33 @@ fn kind_name(k: FigureKind) -> &'static str {
     }
 }
 
-/// Figures of every sentence, with offsets in the normalised text.
+/// Figures of the whole text (the grammar borrows a currency from neighbouring sentences, so it
+/// reads the document at once), each tagged with the sentence that holds its start.
 pub fn find_figures(prep: &Prepared, ctx: &figures::Context) -> Vec<FigureOut> {
-    let mut out = Vec::new();
-    for (si, s) in prep.sentences.iter().enumerate() {
-        let sentence = text::char_slice(&prep.norm.text, s.start, s.end);
-        for f in figures::extract(sentence, ctx) {
-            out.push(FigureOut {
-                text: f.text,
-                kind: kind_name(f.kind).to_string(),
-                min: f.min,
-                max: f.max,
-                unit: f.unit,
-                approx: f.approx,
-                start: s.start + f.start,
-                end: s.start + f.end,
-                sentence: si,
-                bound: f.bound.map(|b| format!("{b:?}").to_lowercase()),
-                period: f.period.map(|p| PeriodOut {
-                    text: None,
-                    start: p.start.to_string(),
-                    end: p.end.to_string(),
-                    granularity: Some(p.granularity),
-                    inferred: p.relative,
-                }),
-                role: None,
-            });
-        }
-    }
-    out
+    let sentence_of = |pos: usize| prep.sentences.partition_point(|s| s.end <= pos).min(prep.sentences.len().saturating_sub(1));
+    figures::extract(&prep.norm.text, ctx)
+        .into_iter()
+        .map(|f| FigureOut {
+            sentence: sentence_of(f.start),
+            text: f.text,
+            kind: kind_name(f.kind).to_string(),
+            min: f.min,
+            max: f.max,
+            unit: f.unit,
+            approx: f.approx,
+            start: f.start,
+            end: f.end,
+            bound: f.bound.map(|b| format!("{b:?}").to_lowercase()),
+            period: f.period.map(|p| PeriodOut {
+                text: None,
+                start: p.start.to_string(),
+                end: p.end.to_string(),
+                granularity: Some(p.granularity),
+                inferred: p.relative,
+            }),
+            role: None,
+        })
+        .collect()
 }
 
 /// Analyses one article. `reader` is the model, when one is loaded.
