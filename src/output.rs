@@ -117,14 +117,22 @@ pub struct RecordOut {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentOut {
+    #[serde(default)]
     pub doc_id: String,
     pub path: String,
+    #[serde(default)]
     pub lang: String,
+    #[serde(default)]
     pub title: Option<String>,
+    #[serde(default)]
     pub published: Option<String>,
+    #[serde(default)]
     pub sentiment: Option<Sentiment>,
+    #[serde(default)]
     pub entities: Vec<EntityOut>,
+    #[serde(default)]
     pub figures: Vec<FigureOut>,
+    #[serde(default)]
     pub records: Vec<RecordOut>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
