@@ -10,3 +10,4 @@ pub mod pipeline;
 pub mod records;
 pub mod store;
 pub mod text;
+pub mod train;

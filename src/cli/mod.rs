@@ -1,6 +1,7 @@
 //! The `veille` command: argument parsing and one thin handler per subcommand.
 
 mod analyze;
+mod corpus;
 mod eval;
 mod export;
 mod query;
@@ -30,6 +31,11 @@ enum Command {
     Sql(sql::Args),
     /// Score stored documents (or a JSONL export) against gold annotation files
     Eval(eval::Args),
+    /// The annotated corpus
+    Corpus {
+        #[command(subcommand)]
+        command: corpus::Command,
+    },
     /// Exchange rates used by `query --in`
     Rates {
         #[command(subcommand)]
@@ -49,6 +55,7 @@ pub fn run() -> Result<()> {
         Command::Query(a) => query::run(a),
         Command::Sql(a) => sql::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Corpus { command } => corpus::run(command),
         Command::Rates { command } => query::rates(command),
     }
 }

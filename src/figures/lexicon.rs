@@ -406,7 +406,8 @@ const MONEY_NOUNS: &[&str] = &[
     "financing", "income", "earnings", "cash", "orders", "bookings", "ingresos", "ventas", "beneficio",
     "beneficios", "pérdidas", "deuda", "inversión", "inversiones", "financiación", "gasto", "gastos",
     "facturación", "umsatz", "gewinn", "verlust", "schulden", "investitionen", "finanzierung", "ausgaben",
-    "erlöse", "umsätze",
+    "erlöse", "umsätze", "valoración", "valuation", "valoraciones", "bewertung", "capitalización", "subvenciones",
+    "ayudas", "préstamos", "préstamo", "dividends", "dividendos", "grants", "loans", "subsidies", "kredite",
 ];
 
 pub fn is_money_noun(lower: &str) -> bool {

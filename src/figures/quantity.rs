@@ -381,6 +381,10 @@ impl<'a> G<'a> {
         if a.pct.is_some() && b.pct.is_some() && a.pct != b.pct {
             return None;
         }
+        // "rose 10% to $187.8 billion" is a change and a level, not a range.
+        if (a.pct.is_some() && b.cur.is_some()) || (a.cur.is_some() && b.pct.is_some()) {
+            return None;
+        }
         if a.noun.is_some() || a.unit.is_some() && b.unit.is_none() {
             return None;
         }

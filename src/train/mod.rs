@@ -1,0 +1,3 @@
+//! Training material and (with the model) fine-tuning of the task heads.
+
+pub mod corpus;
