@@ -24,6 +24,12 @@ impl Normalized {
         (s, e.max(s))
     }
 
+    /// Normalised offset of an original char offset (the first normalised char it produced, or
+    /// the next one when the original char was removed).
+    pub fn from_original(&self, i: usize) -> usize {
+        self.map.partition_point(|&o| o < i)
+    }
+
     pub fn char_len(&self) -> usize {
         self.map.len().saturating_sub(1)
     }
@@ -89,6 +95,16 @@ mod tests {
         assert_eq!(n.to_original(1), 2);
         assert_eq!(n.to_original(3), 5);
         assert_eq!(n.to_original(4), 6);
+    }
+
+    #[test]
+    fn from_original_inverts_to_original() {
+        let orig = "a…b\u{00AD}c";
+        let n = normalize(orig);
+        assert_eq!(n.text, "a...bc");
+        for (o, want) in [(0, 0), (1, 1), (2, 4), (3, 5), (4, 5), (5, 6)] {
+            assert_eq!(n.from_original(o), want, "orig {o}");
+        }
     }
 
     #[test]

@@ -1,3 +1,7 @@
-//! Training material and (with the model) fine-tuning of the task heads.
+//! Training material and fine-tuning of the task heads that read encoder features.
 
 pub mod corpus;
+pub mod features;
+pub mod fit;
+pub mod heads;
+pub mod reader;

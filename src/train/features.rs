@@ -1,0 +1,91 @@
+//! What the task heads read: one vector per sub-word token with its character span, from one
+//! encoder pass over a document. Any encoder that yields these can feed training and inference.
+
+/// Token vectors of one document, row-major `n × dim`, with char spans into the text encoded.
+#[derive(Debug, Clone, Default)]
+pub struct TokenFeatures {
+    pub dim: usize,
+    pub vectors: Vec<f32>,
+    pub spans: Vec<(usize, usize)>,
+    /// True for the first piece of a word (aggregation uses first-piece labels).
+    pub word_start: Vec<bool>,
+}
+
+impl TokenFeatures {
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.vectors[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// Tokens overlapping a char span.
+    pub fn tokens_in(&self, start: usize, end: usize) -> impl Iterator<Item = usize> + '_ {
+        self.spans.iter().enumerate().filter(move |(_, s)| s.0 < end && start < s.1).map(|(i, _)| i)
+    }
+
+    /// Mean of the token vectors over a char span; zeros when no token falls in it.
+    pub fn mean(&self, start: usize, end: usize) -> Vec<f32> {
+        let mut acc = vec![0f32; self.dim];
+        let mut n = 0;
+        for i in self.tokens_in(start, end) {
+            for (a, v) in acc.iter_mut().zip(self.row(i)) {
+                *a += v;
+            }
+            n += 1;
+        }
+        if n > 0 {
+            acc.iter_mut().for_each(|a| *a /= n as f32);
+        }
+        acc
+    }
+
+    /// Mean of the `k` tokens just before char `pos` (left context of a figure).
+    pub fn mean_before(&self, pos: usize, k: usize) -> Vec<f32> {
+        let idx: Vec<usize> = self.spans.iter().enumerate().filter(|(_, s)| s.1 <= pos).map(|(i, _)| i).collect();
+        let take = &idx[idx.len().saturating_sub(k)..];
+        let mut acc = vec![0f32; self.dim];
+        for &i in take {
+            for (a, v) in acc.iter_mut().zip(self.row(i)) {
+                *a += v;
+            }
+        }
+        if !take.is_empty() {
+            acc.iter_mut().for_each(|a| *a /= take.len() as f32);
+        }
+        acc
+    }
+}
+
+/// Something that turns a document into token features (the encoder, or a test double).
+pub trait Featurizer {
+    /// `sentences` are char spans into `text`; chunks are built from whole sentences.
+    fn features(&self, text: &str, sentences: &[(usize, usize)]) -> Result<TokenFeatures, String>;
+}
+
+/// The input of the role head: the figure's tokens, the 8 tokens before it, and its sentence.
+pub fn role_input(f: &TokenFeatures, fig: (usize, usize), sentence: (usize, usize)) -> Vec<f32> {
+    let mut v = f.mean(fig.0, fig.1);
+    v.extend(f.mean_before(fig.0, 8));
+    v.extend(f.mean(sentence.0, sentence.1));
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pooling() {
+        let f = TokenFeatures { dim: 2, vectors: vec![1., 0., 3., 2., 5., 4.], spans: vec![(0, 3), (4, 6), (6, 9)], word_start: vec![true, true, false] };
+        assert_eq!(f.mean(4, 9), vec![4., 3.]);
+        assert_eq!(f.mean(10, 12), vec![0., 0.]);
+        assert_eq!(f.mean_before(6, 8), vec![2., 1.]);
+        assert_eq!(role_input(&f, (6, 9), (0, 9)).len(), 6);
+    }
+}

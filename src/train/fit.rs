@@ -1,0 +1,270 @@
+//! Fitting the task heads on frozen encoder features of the annotated corpus: seeded, with
+//! AdamW, logging loss and dev scores per epoch.
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+
+use super::corpus::CorpusDoc;
+use super::features::{role_input, Featurizer, TokenFeatures};
+use super::heads::{Mlp, Rng, TaskHeads};
+use crate::text::normalize;
+
+/// One document prepared for training: normalised text, features, gold labels in normalised offsets.
+pub struct Prepared {
+    pub id: String,
+    pub split: String,
+    pub text: String,
+    pub feats: TokenFeatures,
+    pub sentences: Vec<(usize, usize, usize)>,
+    pub entities: Vec<(usize, usize, String)>,
+    pub figures: Vec<(usize, usize, usize, usize)>,
+}
+
+pub fn prepare(doc: &CorpusDoc, featurizer: &dyn Featurizer, heads_labels: &super::heads::HeadLabels) -> Result<Prepared, String> {
+    let norm = normalize(&doc.text);
+    let m = |a: usize, b: usize| (norm.from_original(a), norm.from_original(b));
+    let tone_id = |t: &str| heads_labels.tones.iter().position(|x| x == t).unwrap_or(2);
+    let sentences: Vec<(usize, usize, usize)> = doc.sentences.iter().map(|s| {
+        let (a, b) = m(s.start, s.end);
+        (a, b, tone_id(&s.tone))
+    }).collect();
+    let spans: Vec<(usize, usize)> = sentences.iter().map(|s| (s.0, s.1)).collect();
+    let feats = featurizer.features(&norm.text, &spans).map_err(|e| format!("{}: {e}", doc.id))?;
+    let entities = doc.entities.iter().map(|e| {
+        let (a, b) = m(e.start, e.end);
+        (a, b, e.label.clone())
+    }).collect();
+    let figures = doc
+        .figures
+        .iter()
+        .map(|f| {
+            let (a, b) = m(f.start, f.end);
+            let sent = spans.iter().position(|s| s.0 <= a && a < s.1).unwrap_or(0);
+            (a, b, heads_labels.roles.iter().position(|r| *r == f.role).unwrap_or(heads_labels.roles.len() - 1), sent)
+        })
+        .collect();
+    Ok(Prepared { id: doc.id.clone(), split: doc.split.clone(), text: norm.text, feats, sentences, entities, figures })
+}
+
+/// Gold BIO tag id of every token.
+pub fn token_tags(p: &Prepared, tags: &[String]) -> Vec<u32> {
+    let id = |s: &str| tags.iter().position(|t| t == s).unwrap_or(0) as u32;
+    let mut out = vec![0u32; p.feats.len()];
+    for (s, e, label) in &p.entities {
+        let mut first = true;
+        for i in p.feats.tokens_in(*s, *e) {
+            out[i] = id(&format!("{}-{label}", if first { "B" } else { "I" }));
+            first = false;
+        }
+    }
+    out
+}
+
+struct Set {
+    x: Vec<f32>,
+    y: Vec<u32>,
+    dim: usize,
+}
+
+impl Set {
+    fn new(dim: usize) -> Set {
+        Set { x: vec![], y: vec![], dim }
+    }
+    fn push(&mut self, x: &[f32], y: u32) {
+        self.x.extend_from_slice(x);
+        self.y.push(y);
+    }
+    fn len(&self) -> usize {
+        self.y.len()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FitConfig {
+    pub seed: u64,
+    pub epochs: usize,
+    pub lr: f64,
+    pub batch: usize,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        FitConfig { seed: 13, epochs: 30, lr: 2e-3, batch: 256 }
+    }
+}
+
+fn train_epoch(mlp: &Mlp, opt: &mut AdamW, set: &Set, batch: usize, rng: &mut Rng, dev: &Device) -> candle_core::Result<f32> {
+    let n = set.len();
+    if n == 0 {
+        return Ok(0.0);
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    rng.shuffle(&mut order);
+    let mut total = 0f32;
+    let mut steps = 0;
+    for chunk in order.chunks(batch) {
+        let mut xb = Vec::with_capacity(chunk.len() * set.dim);
+        let mut yb = Vec::with_capacity(chunk.len());
+        for &i in chunk {
+            xb.extend_from_slice(&set.x[i * set.dim..(i + 1) * set.dim]);
+            yb.push(set.y[i]);
+        }
+        let x = Tensor::from_vec(xb, (chunk.len(), set.dim), dev)?;
+        let y = Tensor::from_vec(yb, chunk.len(), dev)?;
+        let loss = candle_nn::loss::cross_entropy(&mlp.forward(&x)?, &y)?;
+        opt.backward_step(&loss)?;
+        total += loss.to_dtype(DType::F32)?.to_scalar::<f32>()?;
+        steps += 1;
+    }
+    Ok(total / steps as f32)
+}
+
+/// Scores of the heads on prepared documents: entity span F1 (exact start, end and label),
+/// role accuracy, tone macro-F1.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Scores {
+    pub entity_p: f64,
+    pub entity_r: f64,
+    pub entity_f1: f64,
+    pub role_accuracy: f64,
+    pub tone_macro_f1: f64,
+    pub tone_accuracy: f64,
+}
+
+pub fn evaluate(heads: &TaskHeads, docs: &[&Prepared]) -> candle_core::Result<Scores> {
+    let dev = Device::Cpu;
+    let (mut tp, mut np, mut ng) = (0usize, 0usize, 0usize);
+    let (mut role_ok, mut role_n) = (0usize, 0usize);
+    let nt = heads.labels.tones.len();
+    let mut conf = vec![vec![0usize; nt]; nt];
+    for p in docs {
+        let sents: Vec<crate::text::Span> = p.sentences.iter().map(|s| crate::text::Span { start: s.0, end: s.1 }).collect();
+        let figs: Vec<(usize, usize)> = p.figures.iter().map(|f| (f.0, f.1)).collect();
+        let r = super::reader::read(heads, &p.feats, &p.text, &sents, &figs)?;
+        let gold: std::collections::HashSet<(usize, usize, &str)> = p.entities.iter().map(|e| (e.0, e.1, e.2.as_str())).collect();
+        ng += gold.len();
+        np += r.entities.len();
+        tp += r.entities.iter().filter(|e| gold.contains(&(e.0, e.1, e.2.as_str()))).count();
+        for (f, pred) in p.figures.iter().zip(&r.roles) {
+            role_n += 1;
+            if pred.as_ref().map(|x| x.0 == heads.labels.roles[f.2]).unwrap_or(false) {
+                role_ok += 1;
+            }
+        }
+        for (s, pred) in p.sentences.iter().zip(&r.tones) {
+            let pi = pred.as_ref().and_then(|x| heads.labels.tones.iter().position(|t| *t == x.0)).unwrap_or(0);
+            conf[s.2][pi] += 1;
+        }
+    }
+    let _ = dev;
+    let prec = if np > 0 { tp as f64 / np as f64 } else { 0.0 };
+    let rec = if ng > 0 { tp as f64 / ng as f64 } else { 0.0 };
+    let f1s: Vec<f64> = (0..nt)
+        .map(|k| {
+            let tp = conf[k][k] as f64;
+            let fp: f64 = (0..nt).filter(|&g| g != k).map(|g| conf[g][k] as f64).sum();
+            let fn_: f64 = (0..nt).filter(|&q| q != k).map(|q| conf[k][q] as f64).sum();
+            if tp == 0.0 { 0.0 } else { 2.0 * tp / (2.0 * tp + fp + fn_) }
+        })
+        .collect();
+    let total: usize = conf.iter().flatten().sum();
+    Ok(Scores {
+        entity_p: prec,
+        entity_r: rec,
+        entity_f1: if prec + rec > 0.0 { 2.0 * prec * rec / (prec + rec) } else { 0.0 },
+        role_accuracy: if role_n > 0 { role_ok as f64 / role_n as f64 } else { 0.0 },
+        tone_macro_f1: f1s.iter().sum::<f64>() / nt as f64,
+        tone_accuracy: if total > 0 { (0..nt).map(|k| conf[k][k]).sum::<usize>() as f64 / total as f64 } else { 0.0 },
+    })
+}
+
+/// Trains fresh heads on the `train` documents, logging every epoch through `log`, and returns
+/// them with their dev scores per epoch.
+pub fn fit(docs: &[Prepared], dim: usize, cfg: FitConfig, log: &mut dyn FnMut(String)) -> candle_core::Result<(TaskHeads, Vec<Scores>)> {
+    let dev = Device::Cpu;
+    let heads = TaskHeads::new(cfg.seed, dim, &dev)?;
+    let (mut tok, mut role, mut tone) = (Set::new(dim), Set::new(dim * 3), Set::new(dim));
+    for p in docs.iter().filter(|p| p.split == "train") {
+        for (i, t) in token_tags(p, &heads.labels.tags).into_iter().enumerate() {
+            tok.push(p.feats.row(i), t);
+        }
+        for f in &p.figures {
+            let s = p.sentences.get(f.3).map(|s| (s.0, s.1)).unwrap_or((f.0, f.1));
+            role.push(&role_input(&p.feats, (f.0, f.1), s), f.2 as u32);
+        }
+        for s in &p.sentences {
+            tone.push(&p.feats.mean(s.0, s.1), s.2 as u32);
+        }
+    }
+    log(format!("train examples: {} tokens, {} money figures, {} sentences", tok.len(), role.len(), tone.len()));
+    let params = ParamsAdamW { lr: cfg.lr, weight_decay: 0.01, ..Default::default() };
+    let mut opt_tag = AdamW::new(heads.tagger.vars(), params.clone())?;
+    let mut opt_role = AdamW::new(heads.role.vars(), params.clone())?;
+    let mut opt_tone = AdamW::new(heads.tone.vars(), params)?;
+    let mut rng = Rng::new(cfg.seed ^ 0x5eed);
+    let dev_docs: Vec<&Prepared> = docs.iter().filter(|p| p.split == "dev").collect();
+    let mut history = Vec::new();
+    for epoch in 1..=cfg.epochs {
+        let lt = train_epoch(&heads.tagger, &mut opt_tag, &tok, cfg.batch, &mut rng, &dev)?;
+        let lr_ = train_epoch(&heads.role, &mut opt_role, &role, cfg.batch.min(64), &mut rng, &dev)?;
+        let ls = train_epoch(&heads.tone, &mut opt_tone, &tone, cfg.batch.min(64), &mut rng, &dev)?;
+        let s = evaluate(&heads, &dev_docs)?;
+        log(format!(
+            "epoch {epoch:>3}  loss tag {lt:.4} role {lr_:.4} tone {ls:.4}  dev entities F1 {:.3} (P {:.3} R {:.3})  roles acc {:.3}  tone macro-F1 {:.3}",
+            s.entity_f1, s.entity_p, s.entity_r, s.role_accuracy, s.tone_macro_f1
+        ));
+        history.push(s);
+    }
+    Ok((heads, history))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::features::Featurizer;
+
+    /// A featurizer whose vectors make the labels learnable: capitalised words and money words
+    /// light up distinct dimensions.
+    struct Toy;
+    impl Featurizer for Toy {
+        fn features(&self, text: &str, _s: &[(usize, usize)]) -> Result<TokenFeatures, String> {
+            let mut f = TokenFeatures { dim: 4, ..Default::default() };
+            let mut pos = 0;
+            for w in text.split(' ') {
+                let n = w.chars().count();
+                let cap = w.chars().next().map(|c| c.is_uppercase()).unwrap_or(false);
+                let num = w.chars().any(|c| c.is_ascii_digit());
+                f.vectors.extend([cap as u8 as f32, num as u8 as f32, (w == "lève") as u8 as f32, 1.0]);
+                f.spans.push((pos, pos + n));
+                f.word_start.push(true);
+                pos += n + 1;
+            }
+            Ok(f)
+        }
+    }
+
+    #[test]
+    fn heads_learn_a_separable_toy_task_and_training_is_reproducible() {
+        let mut docs = Vec::new();
+        for i in 0..20 {
+            let text = format!("Orange lève {i} millions d'euros pour grandir");
+            let v = serde_json::json!({"id": format!("fr-{i:04}"), "lang": "fr", "published": null, "split": if i < 16 {"train"} else {"dev"},
+                "tone": "positive", "text": text,
+                "sentences": [{"start": 0, "end": text.chars().count(), "tone": "positive"}],
+                "entities": [{"start": 0, "end": 6, "label": "ORG", "text": "Orange"}],
+                "figures": [{"start": 12, "end": 12 + format!("{i} millions d'euros").chars().count(), "role": "raise"}]});
+            docs.push(serde_json::from_value::<CorpusDoc>(v).unwrap());
+        }
+        let labels = TaskHeads::new(1, 4, &Device::Cpu).unwrap().labels;
+        let prepared: Vec<Prepared> = docs.iter().map(|d| prepare(d, &Toy, &labels).unwrap()).collect();
+        let cfg = FitConfig { seed: 7, epochs: 60, lr: 1e-2, batch: 32 };
+        let (heads, hist) = fit(&prepared, 4, cfg, &mut |_| {}).unwrap();
+        let last = hist.last().unwrap();
+        assert!(last.entity_f1 > 0.99, "{last:?}");
+        assert!(last.role_accuracy > 0.99, "{last:?}");
+        let (heads2, _) = fit(&prepared, 4, cfg, &mut |_| {}).unwrap();
+        let a: Vec<f32> = heads.tagger.w1.as_tensor().flatten_all().unwrap().to_vec1().unwrap();
+        let b: Vec<f32> = heads2.tagger.w1.as_tensor().flatten_all().unwrap().to_vec1().unwrap();
+        assert_eq!(a, b, "same seed, same weights");
+    }
+}

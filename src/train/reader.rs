@@ -1,0 +1,122 @@
+//! Inference with the task heads on one document's token features: entities (BIO, first-piece
+//! aggregation over words), sentence tones and money-figure roles.
+
+use candle_core::{Device, Tensor};
+
+use super::features::{role_input, TokenFeatures};
+use super::heads::{argmax_rows, TaskHeads};
+use crate::pipeline::Reading;
+use crate::text::Span;
+
+fn stack(rows: &[Vec<f32>], dim: usize, dev: &Device) -> candle_core::Result<Tensor> {
+    let flat: Vec<f32> = rows.iter().flatten().copied().collect();
+    Tensor::from_vec(flat, (rows.len(), dim), dev)
+}
+
+/// Groups tagged tokens into entities: a word takes its first piece's tag; `B-X` opens an
+/// entity, `I-X` continues one of the same label (or opens one when none is open).
+pub fn decode_bio(tags: &[(String, f32)], feats: &TokenFeatures, text: &str) -> Vec<(usize, usize, String, f64)> {
+    let mut out: Vec<(usize, usize, String, f64)> = Vec::new();
+    let mut open: Option<(usize, usize, String, f64, usize)> = None;
+    let mut word_tag: Option<(String, f32)> = None;
+    for (i, (tag, p)) in tags.iter().enumerate() {
+        if feats.word_start.get(i).copied().unwrap_or(true) || word_tag.is_none() {
+            word_tag = Some((tag.clone(), *p));
+        } else if let Some(o) = open.as_mut() {
+            // A continuation piece extends whatever its word opened.
+            if word_tag.as_ref().map(|w| w.0 != "O").unwrap_or(false) {
+                o.1 = feats.spans[i].1;
+            }
+            continue;
+        } else {
+            continue;
+        }
+        let (t, prob) = word_tag.clone().unwrap_or(("O".into(), 1.0));
+        let (s, e) = feats.spans[i];
+        let (bio, label) = t.split_once('-').map(|(b, l)| (b.to_string(), l.to_string())).unwrap_or(("O".into(), String::new()));
+        match (bio.as_str(), open.as_mut()) {
+            ("I", Some(o)) if o.2 == label => {
+                o.1 = e;
+                o.3 += prob as f64;
+                o.4 += 1;
+            }
+            ("B", _) | ("I", _) => {
+                if let Some(o) = open.take() {
+                    out.push((o.0, o.1, o.2, o.3 / o.4 as f64));
+                }
+                open = Some((s, e, label, prob as f64, 1));
+            }
+            _ => {
+                if let Some(o) = open.take() {
+                    out.push((o.0, o.1, o.2, o.3 / o.4 as f64));
+                }
+            }
+        }
+    }
+    if let Some(o) = open.take() {
+        out.push((o.0, o.1, o.2, o.3 / o.4 as f64));
+    }
+    // Tokenizer spans may carry a leading space or trailing punctuation: trim to the name.
+    let chars: Vec<char> = text.chars().collect();
+    out.into_iter()
+        .filter_map(|(mut s, mut e, l, p)| {
+            e = e.min(chars.len());
+            while s < e && (chars[s].is_whitespace() || matches!(chars[s], '"' | '(' | '«' | '\'')) {
+                s += 1;
+            }
+            while e > s && (chars[e - 1].is_whitespace() || matches!(chars[e - 1], ',' | '.' | ';' | ':' | '"' | ')' | '»' | '!' | '?')) {
+                e -= 1;
+            }
+            (e > s).then_some((s, e, l, (p * 1000.0).round() / 1000.0))
+        })
+        .collect()
+}
+
+pub fn read(heads: &TaskHeads, feats: &TokenFeatures, text: &str, sentences: &[Span], figures: &[(usize, usize)]) -> candle_core::Result<Reading> {
+    let dev = Device::Cpu;
+    let mut reading = Reading::default();
+    if feats.is_empty() {
+        reading.tones = vec![None; sentences.len()];
+        reading.roles = vec![None; figures.len()];
+        return Ok(reading);
+    }
+    let x = Tensor::from_slice(&feats.vectors, (feats.len(), feats.dim), &dev)?;
+    let tags: Vec<(String, f32)> =
+        argmax_rows(&heads.tagger.forward(&x)?)?.into_iter().map(|(i, p)| (heads.labels.tags[i].clone(), p)).collect();
+    reading.entities = decode_bio(&tags, feats, text);
+
+    if !sentences.is_empty() {
+        let rows: Vec<Vec<f32>> = sentences.iter().map(|s| feats.mean(s.start, s.end)).collect();
+        let t = heads.tone.forward(&stack(&rows, feats.dim, &dev)?)?;
+        reading.tones = argmax_rows(&t)?.into_iter().map(|(i, p)| Some((heads.labels.tones[i].clone(), p as f64))).collect();
+    }
+    if !figures.is_empty() {
+        let rows: Vec<Vec<f32>> = figures
+            .iter()
+            .map(|&(s, e)| {
+                let sent = sentences.iter().find(|x| x.start <= s && s < x.end).map(|x| (x.start, x.end)).unwrap_or((s, e));
+                role_input(feats, (s, e), sent)
+            })
+            .collect();
+        let t = heads.role.forward(&stack(&rows, feats.dim * 3, &dev)?)?;
+        reading.roles = argmax_rows(&t)?.into_iter().map(|(i, p)| Some((heads.labels.roles[i].clone(), p as f64))).collect();
+    }
+    Ok(reading)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bio_groups_words_and_pieces() {
+        // "Meta Platforms investit chez L'Oréal"
+        let text = "Meta Platforms investit chez L'Oréal";
+        let spans = vec![(0, 4), (4, 14), (14, 23), (23, 28), (28, 31), (31, 36)];
+        let feats = TokenFeatures { dim: 1, vectors: vec![0.0; 6], spans, word_start: vec![true, true, true, true, true, false] };
+        let t = |s: &str| (s.to_string(), 0.9f32);
+        let tags = vec![t("B-ORG"), t("I-ORG"), t("O"), t("O"), t("B-ORG"), t("O")];
+        let ents = decode_bio(&tags, &feats, text);
+        assert_eq!(ents.iter().map(|e| (e.0, e.1, e.2.as_str())).collect::<Vec<_>>(), vec![(0, 14, "ORG"), (29, 36, "ORG")]);
+    }
+}
