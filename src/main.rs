@@ -1,0 +1,3 @@
+fn main() {
+    println!("veille {}", env!("CARGO_PKG_VERSION"));
+}
