@@ -5,6 +5,7 @@ pub mod eval;
 pub mod figures;
 pub mod ingest;
 pub mod lang;
+pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod records;
