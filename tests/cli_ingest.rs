@@ -52,7 +52,7 @@ fn bad_files_are_reported_and_good_ones_kept() {
     write(&dir, "invalid-utf8.txt", b"Caf\xe9 et march\xe9s\n\nLe march\xe9 progresse de 3 %.");
     write(&dir, ".hidden/secret.txt", FR.as_bytes());
     let db = tmp.path().join("v.db");
-    let out = ok(&veille(&["analyze", dir.to_str().unwrap(), "--db", db.to_str().unwrap()]));
+    let out = ok(&veille(&["analyze", "--no-model", dir.to_str().unwrap(), "--db", db.to_str().unwrap()]));
     assert!(out.contains("6 new, 0 unchanged, 4 failed"), "{out}");
     assert!(out.contains("empty.txt: empty file"), "{out}");
     assert!(out.contains("binary.txt: binary file"), "{out}");
@@ -71,7 +71,7 @@ fn bad_files_are_reported_and_good_ones_kept() {
     assert_eq!(doc(&docs, "feed.jsonl#L3")["title"], "C");
 
     // A second run stores nothing twice.
-    let out = ok(&veille(&["analyze", dir.to_str().unwrap(), "--db", db.to_str().unwrap()]));
+    let out = ok(&veille(&["analyze", "--no-model", dir.to_str().unwrap(), "--db", db.to_str().unwrap()]));
     assert!(out.contains("0 new, 6 unchanged, 4 failed"), "{out}");
     assert_eq!(export_docs(&db).len(), 6);
 }
@@ -89,7 +89,7 @@ fn huge_file_is_refused_with_a_clear_message() {
     write(&dir, "big.txt", big.as_bytes());
     write(&dir, "small.txt", FR.as_bytes());
     let db = tmp.path().join("v.db");
-    let out = ok(&veille(&["analyze", dir.to_str().unwrap(), "--db", db.to_str().unwrap()]));
+    let out = ok(&veille(&["analyze", "--no-model", dir.to_str().unwrap(), "--db", db.to_str().unwrap()]));
     assert!(out.contains("big.txt: file too large"), "{out}");
     assert!(out.contains("1 new"), "{out}");
 }
@@ -105,7 +105,7 @@ fn unreadable_folder_is_reported_and_the_run_goes_on() {
     std::os::unix::fs::symlink(tmp.path().join("nowhere"), dir.join("gone")).unwrap();
     std::os::unix::fs::symlink(&dir, dir.join("a/loop")).unwrap();
     let db = tmp.path().join("v.db");
-    let out = ok(&veille(&["analyze", dir.to_str().unwrap(), "--db", db.to_str().unwrap()]));
+    let out = ok(&veille(&["analyze", "--no-model", dir.to_str().unwrap(), "--db", db.to_str().unwrap()]));
     assert!(out.contains("cannot read folder"), "{out}");
     assert!(out.contains("gone"), "{out}");
     assert!(out.contains("1 new"), "{out}");
@@ -118,7 +118,7 @@ fn database_that_cannot_be_written_is_a_clear_error() {
     write(&dir, "good.txt", FR.as_bytes());
     let file = write(tmp.path(), "not-a-dir", b"x");
     let db = file.join("v.db");
-    let out = veille(&["analyze", dir.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    let out = veille(&["analyze", "--no-model", dir.to_str().unwrap(), "--db", db.to_str().unwrap()]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot use") && err.contains("v.db"), "{err}");
@@ -127,7 +127,7 @@ fn database_that_cannot_be_written_is_a_clear_error() {
 #[test]
 fn missing_input_folder_and_missing_database() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = veille(&["analyze", tmp.path().join("nope").to_str().unwrap(), "--db", tmp.path().join("v.db").to_str().unwrap()]);
+    let out = veille(&["analyze", "--no-model", tmp.path().join("nope").to_str().unwrap(), "--db", tmp.path().join("v.db").to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such file or folder"));
     let out = veille(&["export", "--db", tmp.path().join("absent.db").to_str().unwrap()]);
@@ -141,7 +141,7 @@ fn sql_is_read_only() {
     let dir = tmp.path().join("in");
     write(&dir, "good.txt", FR.as_bytes());
     let db = tmp.path().join("v.db");
-    ok(&veille(&["analyze", dir.to_str().unwrap(), "--db", db.to_str().unwrap()]));
+    ok(&veille(&["analyze", "--no-model", dir.to_str().unwrap(), "--db", db.to_str().unwrap()]));
     let out = ok(&veille(&["sql", "SELECT path, lang FROM documents", "--db", db.to_str().unwrap()]));
     assert!(out.contains("good.txt") && out.contains("fr"), "{out}");
     for stmt in ["DELETE FROM documents", "DROP TABLE records", "INSERT INTO rates VALUES ('XXX', 1, NULL)"] {
@@ -163,7 +163,7 @@ fn interrupted_run_resumes_without_duplicates() {
     }
     let db = tmp.path().join("v.db");
     let mut child = Command::new(env!("CARGO_BIN_EXE_veille"))
-        .args(["analyze", dir.to_str().unwrap(), "--db", db.to_str().unwrap()])
+        .args(["analyze", "--no-model", dir.to_str().unwrap(), "--db", db.to_str().unwrap()])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -182,7 +182,7 @@ fn interrupted_run_resumes_without_duplicates() {
     child.wait().unwrap();
     let partial = count(&db);
     assert!(partial > 0);
-    let out = ok(&veille(&["analyze", dir.to_str().unwrap(), "--db", db.to_str().unwrap()]));
+    let out = ok(&veille(&["analyze", "--no-model", dir.to_str().unwrap(), "--db", db.to_str().unwrap()]));
     assert!(out.contains(&format!("{} new, {} unchanged, 0 failed", n as i64 - partial, partial)), "partial {partial}: {out}");
     let out = ok(&veille(&["sql", "SELECT COUNT(*) AS n, COUNT(DISTINCT path) AS p FROM documents", "--db", db.to_str().unwrap(), "--json"]));
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();

@@ -18,12 +18,45 @@ pub struct Args {
     /// Refuse files larger than this many bytes
     #[arg(long, default_value_t = ingest::DEFAULT_MAX_BYTES)]
     max_bytes: u64,
+    /// Figures grammar and rules only: no encoder, no entities from the model
+    #[arg(long)]
+    no_model: bool,
+    /// Base encoder: "base" (packaged e5-small from models/fetch), a local folder, or hub:ORG/NAME
+    #[arg(long, default_value = "base")]
+    model: String,
+    /// Trained task heads (heads.safetensors + heads.json)
+    #[arg(long)]
+    heads: Option<PathBuf>,
+    /// auto, cpu, cuda[:N] or metal
+    #[arg(long, default_value = "auto")]
+    device: String,
+}
+
+/// The heads shipped with veille: $VEILLE_HEADS, else models/heads of the source tree.
+pub fn default_heads() -> PathBuf {
+    std::env::var_os("VEILLE_HEADS").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/models/heads")))
+}
+
+fn load_reader(a: &Args) -> Result<Option<Box<dyn pipeline::Reader>>> {
+    if a.no_model {
+        return Ok(None);
+    }
+    let source = crate::model::ModelSource::parse(&a.model)?;
+    let device: crate::model::DeviceChoice = a.device.parse()?;
+    let engine = crate::model::Engine::load(&source, device)
+        .with_context(|| "cannot load the base encoder (run `models/fetch`, or pass --no-model for the grammar alone)".to_string())?;
+    let dir = a.heads.clone().unwrap_or_else(default_heads);
+    let heads = crate::train::heads::TaskHeads::load(&dir, &candle_core::Device::Cpu)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("cannot load the task heads from {} (train them with `veille train`)", dir.display()))?;
+    Ok(Some(Box::new(crate::train::reader::HeadsReader { featurizer: engine, heads })))
 }
 
 pub fn run(a: Args) -> Result<()> {
     if !a.dir.exists() {
         bail!("{}: no such file or folder", a.dir.display());
     }
+    let reader = load_reader(&a)?;
     let mut store = Store::open(&a.db).with_context(|| format!("cannot use {} as the store", a.db.display()))?;
     let (files, mut failures) = ingest::walk(&a.dir);
     if files.is_empty() && !failures.is_empty() {
@@ -66,7 +99,7 @@ pub fn run(a: Args) -> Result<()> {
                 unchanged += 1;
                 continue;
             }
-            let doc = match pipeline::analyze(&art, None) {
+            let doc = match pipeline::analyze(&art, reader.as_deref()) {
                 Ok(d) => d,
                 Err(e) => {
                     failures.push(Failure { path: art.path.clone(), reason: e });

@@ -6,6 +6,7 @@ mod eval;
 mod export;
 mod query;
 mod sql;
+mod train;
 
 use std::path::PathBuf;
 
@@ -31,6 +32,8 @@ enum Command {
     Sql(sql::Args),
     /// Score stored documents (or a JSONL export) against gold annotation files
     Eval(eval::Args),
+    /// Fit the task heads (entities, figure roles, tone) on the annotated corpus
+    Train(train::Args),
     /// The annotated corpus
     Corpus {
         #[command(subcommand)]
@@ -55,6 +58,7 @@ pub fn run() -> Result<()> {
         Command::Query(a) => query::run(a),
         Command::Sql(a) => sql::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Train(a) => train::run(a),
         Command::Corpus { command } => corpus::run(command),
         Command::Rates { command } => query::rates(command),
     }

@@ -118,7 +118,8 @@ pub const CURRENCY_WORDS: &[(&str, &str)] = &[
     ("yen", "JPY"), ("yens", "JPY"), ("yuan", "CNY"), ("yuans", "CNY"), ("renminbi", "CNY"),
     ("franken", "CHF"), ("roupie", "INR"), ("roupies", "INR"), ("rupee", "INR"), ("rupees", "INR"),
     ("rupia", "INR"), ("rupias", "INR"), ("rouble", "RUB"), ("roubles", "RUB"), ("ruble", "RUB"), ("rubles", "RUB"),
-    ("rubel", "RUB"), ("won", "KRW"), ("usd", "USD"), ("eur", "EUR"),
+    ("rubel", "RUB"), ("won", "KRW"), ("wons", "KRW"), ("rand", "ZAR"), ("rands", "ZAR"), ("reais", "BRL"),
+    ("réal", "BRL"), ("réaux", "BRL"), ("zloty", "PLN"), ("zlotys", "PLN"), ("usd", "USD"), ("eur", "EUR"),
 ];
 
 /// Currency codes, matched case-sensitively on the original text.

@@ -89,3 +89,23 @@ mod tests {
         assert_eq!(role_input(&f, (6, 9), (0, 9)).len(), 6);
     }
 }
+
+impl Featurizer for crate::model::Engine {
+    fn features(&self, text: &str, sentences: &[(usize, usize)]) -> Result<TokenFeatures, String> {
+        let enc = self.encode_document(text, sentences).map_err(|e| e.to_string())?;
+        Ok(from_encoding(&enc))
+    }
+}
+
+/// Token features from the engine's reading: spans per token, first pieces of words marked.
+pub fn from_encoding(enc: &crate::model::DocEncoding) -> TokenFeatures {
+    let mut word_start = vec![true; enc.tokens.len()];
+    for w in &enc.words {
+        for &t in w.tokens.iter().skip(1) {
+            if let Some(x) = word_start.get_mut(t) {
+                *x = false;
+            }
+        }
+    }
+    TokenFeatures { dim: enc.hidden, vectors: enc.vectors.clone(), spans: enc.tokens.iter().map(|t| (t.start, t.end)).collect(), word_start }
+}

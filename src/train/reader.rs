@@ -120,3 +120,17 @@ mod tests {
         assert_eq!(ents.iter().map(|e| (e.0, e.1, e.2.as_str())).collect::<Vec<_>>(), vec![(0, 14, "ORG"), (29, 36, "ORG")]);
     }
 }
+
+/// The default reader of `veille analyze`: one encoder pass per document, then the task heads.
+pub struct HeadsReader<F: super::features::Featurizer> {
+    pub featurizer: F,
+    pub heads: TaskHeads,
+}
+
+impl<F: super::features::Featurizer> crate::pipeline::Reader for HeadsReader<F> {
+    fn read(&self, text: &str, sentences: &[Span], figures: &[(usize, usize)]) -> Result<Reading, String> {
+        let spans: Vec<(usize, usize)> = sentences.iter().map(|s| (s.start, s.end)).collect();
+        let feats = self.featurizer.features(text, &spans)?;
+        read(&self.heads, &feats, text, sentences, figures).map_err(|e| e.to_string())
+    }
+}
