@@ -17,6 +17,8 @@ pub struct Reading {
     pub tones: Vec<Option<(String, f64)>>,
     /// Per queried span: (role label, score).
     pub roles: Vec<Option<(String, f64)>>,
+    /// The reader's own rule for the document tone, when it has one.
+    pub doc_tone_rule: Option<crate::records::DocToneRule>,
 }
 
 /// Anything that reads prepared text: the trained heads on the encoder, or a test double.
@@ -114,7 +116,7 @@ pub fn analyze(article: &Article, reader: Option<&dyn Reader>) -> Result<Documen
         .collect();
 
     let records = crate::records::build(&prep, &sentences, &entities, &figs, article);
-    let sentiment = crate::records::document_tone(&sentences);
+    let sentiment = crate::records::document_tone_with(&sentences, &reading.doc_tone_rule.unwrap_or_default());
 
     // Everything above is in normalised offsets; the contract wants the text as read.
     let orig = &article.text;

@@ -20,9 +20,31 @@ pub fn lexicon_tone(sentence: &str) -> (&'static str, f64) {
     }
 }
 
+/// How sentence tones add up to a document tone. `veille train` fits it on the corpus's
+/// document labels; the default is the hand-set rule.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DocToneRule {
+    /// Each side's weighted share of sentences needed for "mixed".
+    pub mixed_share: f64,
+    /// Smaller side / larger side needed for "mixed".
+    pub mixed_balance: f64,
+    /// Share of sentences the leading side needs; below it the document is neutral.
+    pub lead_share: f64,
+}
+
+impl Default for DocToneRule {
+    fn default() -> Self {
+        DocToneRule { mixed_share: 0.15, mixed_balance: 0.4, lead_share: 0.15 }
+    }
+}
+
 /// Document tone: mixed where strong positive and strong negative sentences both stand, else the
-/// dominant tone. Sentences without a model tone are read with the cue lexicon by the caller.
+/// dominant tone. Sentences weigh by their tone score.
 pub fn document_tone(sentences: &[SentenceOut]) -> Option<Sentiment> {
+    document_tone_with(sentences, &DocToneRule::default())
+}
+
+pub fn document_tone_with(sentences: &[SentenceOut], rule: &DocToneRule) -> Option<Sentiment> {
     if sentences.is_empty() {
         return None;
     }
@@ -36,16 +58,51 @@ pub fn document_tone(sentences: &[SentenceOut]) -> Option<Sentiment> {
         }
     }
     let total = sentences.len() as f64;
-    let (label, score) = if pos >= 1.0 && neg >= 1.0 && pos.min(neg) / pos.max(neg) >= 0.4 {
-        ("mixed", pos.min(neg) / pos.max(neg))
-    } else if pos > neg && pos / total >= 0.15 {
-        ("positive", (pos - neg) / total)
-    } else if neg > pos && neg / total >= 0.15 {
-        ("negative", (neg - pos) / total)
+    let (ps, ns) = (pos / total, neg / total);
+    let balance = if pos.max(neg) > 0.0 { pos.min(neg) / pos.max(neg) } else { 0.0 };
+    let (label, score) = if ps >= rule.mixed_share && ns >= rule.mixed_share && balance >= rule.mixed_balance {
+        ("mixed", balance)
+    } else if pos > neg && ps >= rule.lead_share {
+        ("positive", ps - ns)
+    } else if neg > pos && ns >= rule.lead_share {
+        ("negative", ns - ps)
     } else {
-        ("neutral", 1.0 - (pos + neg) / total)
+        ("neutral", 1.0 - ps - ns)
     };
     Some(Sentiment { label: label.into(), score: (score.clamp(0.0, 1.0) * 100.0).round() / 100.0 })
+}
+
+/// Macro-F1 of a rule against documents' gold tones (over the labels the gold uses).
+pub fn doc_tone_macro_f1(docs: &[(Vec<SentenceOut>, String)], rule: &DocToneRule) -> f64 {
+    let pred: Vec<String> = docs.iter().map(|(s, _)| document_tone_with(s, rule).map(|x| x.label).unwrap_or_default()).collect();
+    let labels: std::collections::BTreeSet<&str> = docs.iter().map(|(_, g)| g.as_str()).collect();
+    let f1s: Vec<f64> = labels
+        .iter()
+        .map(|l| {
+            let tp = docs.iter().zip(&pred).filter(|((_, g), p)| g == l && p == l).count() as f64;
+            let fp = docs.iter().zip(&pred).filter(|((_, g), p)| g != l && p == l).count() as f64;
+            let fn_ = docs.iter().zip(&pred).filter(|((_, g), p)| g == l && p != l).count() as f64;
+            if tp == 0.0 { 0.0 } else { 2.0 * tp / (2.0 * tp + fp + fn_) }
+        })
+        .collect();
+    f1s.iter().sum::<f64>() / f1s.len().max(1) as f64
+}
+
+/// The rule that best reproduces the given document labels (macro-F1), by grid search.
+pub fn fit_doc_tone_rule(docs: &[(Vec<SentenceOut>, String)]) -> (DocToneRule, f64) {
+    let mut best = (DocToneRule::default(), -1.0);
+    for ms in 1..=8 {
+        for mb in 1..=9 {
+            for ls in 0..=6 {
+                let rule = DocToneRule { mixed_share: ms as f64 * 0.04, mixed_balance: mb as f64 * 0.1, lead_share: ls as f64 * 0.05 };
+                let f = doc_tone_macro_f1(docs, &rule);
+                if f > best.1 {
+                    best = (rule, f);
+                }
+            }
+        }
+    }
+    best
 }
 
 #[cfg(test)]
@@ -61,6 +118,28 @@ mod tests {
         assert_eq!(document_tone(&[s("positive"), s("positive"), s("negative"), s("negative"), s("neutral")]).unwrap().label, "mixed");
         assert_eq!(document_tone(&[s("positive"), s("positive"), s("neutral")]).unwrap().label, "positive");
         assert_eq!(document_tone(&[s("neutral"), s("neutral")]).unwrap().label, "neutral");
+    }
+
+    #[test]
+    fn fitted_rule_reproduces_separable_labels() {
+        let doc = |p: usize, n: usize, z: usize| {
+            let mut v: Vec<SentenceOut> = Vec::new();
+            v.extend((0..p).map(|_| s("positive")));
+            v.extend((0..n).map(|_| s("negative")));
+            v.extend((0..z).map(|_| s("neutral")));
+            v
+        };
+        let docs = vec![
+            (doc(8, 0, 2), "positive".to_string()),
+            (doc(7, 1, 2), "positive".to_string()),
+            (doc(0, 8, 2), "negative".to_string()),
+            (doc(1, 7, 2), "negative".to_string()),
+            (doc(5, 4, 1), "mixed".to_string()),
+            (doc(4, 5, 1), "mixed".to_string()),
+            (doc(0, 0, 10), "neutral".to_string()),
+        ];
+        let (rule, f1) = fit_doc_tone_rule(&docs);
+        assert!(f1 > 0.99, "{rule:?} {f1}");
     }
 
     #[test]

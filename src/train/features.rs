@@ -68,6 +68,15 @@ pub trait Featurizer {
     fn features(&self, text: &str, sentences: &[(usize, usize)]) -> Result<TokenFeatures, String>;
 }
 
+/// The input of the tagger for token `i`: its vector and its two neighbours' (zeros at the
+/// edges), so that the head sees local context the last layer may have blurred.
+pub fn tagger_input(f: &TokenFeatures, i: usize, out: &mut Vec<f32>) {
+    out.extend_from_slice(f.row(i));
+    let zeros = vec![0f32; f.dim];
+    out.extend_from_slice(if i > 0 { f.row(i - 1) } else { &zeros });
+    out.extend_from_slice(if i + 1 < f.len() { f.row(i + 1) } else { &zeros });
+}
+
 /// The input of the role head: the figure's tokens, the 8 tokens before it, and its sentence.
 pub fn role_input(f: &TokenFeatures, fig: (usize, usize), sentence: (usize, usize)) -> Vec<f32> {
     let mut v = f.mean(fig.0, fig.1);

@@ -5,7 +5,7 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
 use super::corpus::CorpusDoc;
-use super::features::{role_input, Featurizer, TokenFeatures};
+use super::features::{role_input, tagger_input, Featurizer, TokenFeatures};
 use super::heads::{Mlp, Rng, TaskHeads};
 use crate::text::normalize;
 
@@ -183,10 +183,13 @@ pub fn evaluate(heads: &TaskHeads, docs: &[&Prepared]) -> candle_core::Result<Sc
 pub fn fit(docs: &[Prepared], dim: usize, cfg: FitConfig, log: &mut dyn FnMut(String)) -> candle_core::Result<(TaskHeads, Vec<Scores>)> {
     let dev = Device::Cpu;
     let heads = TaskHeads::new(cfg.seed, dim, &dev)?;
-    let (mut tok, mut role, mut tone) = (Set::new(dim), Set::new(dim * 3), Set::new(dim));
+    let (mut tok, mut role, mut tone) = (Set::new(dim * 3), Set::new(dim * 3), Set::new(dim));
     for p in docs.iter().filter(|p| p.split == "train") {
+        let mut buf = Vec::with_capacity(dim * 3);
         for (i, t) in token_tags(p, &heads.labels.tags).into_iter().enumerate() {
-            tok.push(p.feats.row(i), t);
+            buf.clear();
+            tagger_input(&p.feats, i, &mut buf);
+            tok.push(&buf, t);
         }
         for f in &p.figures {
             let s = p.sentences.get(f.3).map(|s| (s.0, s.1)).unwrap_or((f.0, f.1));
@@ -204,6 +207,8 @@ pub fn fit(docs: &[Prepared], dim: usize, cfg: FitConfig, log: &mut dyn FnMut(St
     let mut rng = Rng::new(cfg.seed ^ 0x5eed);
     let dev_docs: Vec<&Prepared> = docs.iter().filter(|p| p.split == "dev").collect();
     let mut history = Vec::new();
+    // Each head keeps the weights of its best dev epoch (early stopping without a fixed patience).
+    let mut best = [(f64::MIN, 0usize, None), (f64::MIN, 0, None), (f64::MIN, 0, None)];
     for epoch in 1..=cfg.epochs {
         let lt = train_epoch(&heads.tagger, &mut opt_tag, &tok, cfg.batch, &mut rng, &dev)?;
         let lr_ = train_epoch(&heads.role, &mut opt_role, &role, cfg.batch.min(64), &mut rng, &dev)?;
@@ -213,8 +218,19 @@ pub fn fit(docs: &[Prepared], dim: usize, cfg: FitConfig, log: &mut dyn FnMut(St
             "epoch {epoch:>3}  loss tag {lt:.4} role {lr_:.4} tone {ls:.4}  dev entities F1 {:.3} (P {:.3} R {:.3})  roles acc {:.3}  tone macro-F1 {:.3}",
             s.entity_f1, s.entity_p, s.entity_r, s.role_accuracy, s.tone_macro_f1
         ));
+        for (k, (mlp, score)) in [(&heads.tagger, s.entity_f1), (&heads.role, s.role_accuracy), (&heads.tone, s.tone_macro_f1)].into_iter().enumerate() {
+            if dev_docs.is_empty() || score > best[k].0 {
+                best[k] = (score, epoch, Some(mlp.snapshot()?));
+            }
+        }
         history.push(s);
     }
+    for (k, mlp) in [&heads.tagger, &heads.role, &heads.tone].into_iter().enumerate() {
+        if let Some(snap) = &best[k].2 {
+            mlp.restore(snap)?;
+        }
+    }
+    log(format!("kept epochs: tagger {}, role {}, tone {}", best[0].1, best[1].1, best[2].1));
     Ok((heads, history))
 }
 
@@ -267,4 +283,22 @@ mod tests {
         let b: Vec<f32> = heads2.tagger.w1.as_tensor().flatten_all().unwrap().to_vec1().unwrap();
         assert_eq!(a, b, "same seed, same weights");
     }
+}
+
+/// Predicted sentence tones of each document with its gold document tone, for fitting the rule.
+pub fn predicted_tones(heads: &TaskHeads, docs: &[&Prepared], gold: &std::collections::HashMap<String, String>) -> candle_core::Result<Vec<(Vec<crate::output::SentenceOut>, String)>> {
+    let mut out = Vec::new();
+    for p in docs {
+        let sents: Vec<crate::text::Span> = p.sentences.iter().map(|s| crate::text::Span { start: s.0, end: s.1 }).collect();
+        let r = super::reader::read(heads, &p.feats, &p.text, &sents, &[])?;
+        let so = sents
+            .iter()
+            .zip(&r.tones)
+            .map(|(s, t)| crate::output::SentenceOut { start: s.start, end: s.end, tone: t.as_ref().map(|x| x.0.clone()), score: t.as_ref().map(|x| x.1) })
+            .collect();
+        if let Some(g) = gold.get(&p.id) {
+            out.push((so, g.clone()));
+        }
+    }
+    Ok(out)
 }

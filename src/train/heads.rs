@@ -70,6 +70,18 @@ impl Mlp {
         vec![self.w1.clone(), self.b1.clone(), self.w2.clone(), self.b2.clone()]
     }
 
+    /// A copy of the current weights (for keeping the best epoch).
+    pub fn snapshot(&self) -> candle_core::Result<Vec<Tensor>> {
+        self.vars().iter().map(|v| v.as_tensor().copy()).collect()
+    }
+
+    pub fn restore(&self, snap: &[Tensor]) -> candle_core::Result<()> {
+        for (v, t) in self.vars().iter().zip(snap) {
+            v.set(t)?;
+        }
+        Ok(())
+    }
+
     fn save_into(&self, prefix: &str, out: &mut HashMap<String, Tensor>) {
         for (n, v) in [("w1", &self.w1), ("b1", &self.b1), ("w2", &self.w2), ("b2", &self.b2)] {
             out.insert(format!("{prefix}.{n}"), v.as_tensor().clone());
@@ -93,6 +105,9 @@ pub struct HeadLabels {
     pub tones: Vec<String>,
     /// Encoder dimension the heads were trained on.
     pub dim: usize,
+    /// How sentence tones add up to a document tone, fitted on the corpus.
+    #[serde(default)]
+    pub doc_tone: Option<crate::records::DocToneRule>,
     /// Free-form provenance: corpus, settings, scores.
     #[serde(default)]
     pub card: serde_json::Value,
@@ -134,10 +149,11 @@ impl TaskHeads {
             roles: crate::train::corpus::ROLES.iter().map(|s| s.to_string()).collect(),
             tones: crate::train::corpus::TONES.iter().map(|s| s.to_string()).collect(),
             dim,
+            doc_tone: None,
             card: serde_json::Value::Null,
         };
         Ok(TaskHeads {
-            tagger: Mlp::new(&mut rng, dim, 256, labels.tags.len(), dev)?,
+            tagger: Mlp::new(&mut rng, dim * 3, 256, labels.tags.len(), dev)?,
             role: Mlp::new(&mut rng, dim * 3, 128, labels.roles.len(), dev)?,
             tone: Mlp::new(&mut rng, dim, 128, labels.tones.len(), dev)?,
             labels,

@@ -3,7 +3,7 @@
 
 use candle_core::{Device, Tensor};
 
-use super::features::{role_input, TokenFeatures};
+use super::features::{role_input, tagger_input, TokenFeatures};
 use super::heads::{argmax_rows, TaskHeads};
 use crate::pipeline::Reading;
 use crate::text::Span;
@@ -74,13 +74,17 @@ pub fn decode_bio(tags: &[(String, f32)], feats: &TokenFeatures, text: &str) -> 
 
 pub fn read(heads: &TaskHeads, feats: &TokenFeatures, text: &str, sentences: &[Span], figures: &[(usize, usize)]) -> candle_core::Result<Reading> {
     let dev = Device::Cpu;
-    let mut reading = Reading::default();
+    let mut reading = Reading { doc_tone_rule: heads.labels.doc_tone, ..Default::default() };
     if feats.is_empty() {
         reading.tones = vec![None; sentences.len()];
         reading.roles = vec![None; figures.len()];
         return Ok(reading);
     }
-    let x = Tensor::from_slice(&feats.vectors, (feats.len(), feats.dim), &dev)?;
+    let mut rows = Vec::with_capacity(feats.len() * feats.dim * 3);
+    for i in 0..feats.len() {
+        tagger_input(feats, i, &mut rows);
+    }
+    let x = Tensor::from_vec(rows, (feats.len(), feats.dim * 3), &dev)?;
     let tags: Vec<(String, f32)> =
         argmax_rows(&heads.tagger.forward(&x)?)?.into_iter().map(|(i, p)| (heads.labels.tags[i].clone(), p)).collect();
     reading.entities = decode_bio(&tags, feats, text);
