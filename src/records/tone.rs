@@ -7,10 +7,15 @@ fn count(words: &[String], cues: &[&str]) -> usize {
     words.iter().filter(|w| cues.iter().any(|c| w.starts_with(c))).count()
 }
 
+/// Positive and negative cue words in a sentence.
+pub fn lexicon_counts(sentence: &str) -> (usize, usize) {
+    let words: Vec<String> = sentence.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).map(|w| w.to_lowercase()).collect();
+    (count(&words, POSITIVE), count(&words, NEGATIVE))
+}
+
 /// ("positive" | "negative" | "neutral", score) from cue words.
 pub fn lexicon_tone(sentence: &str) -> (&'static str, f64) {
-    let words: Vec<String> = sentence.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).map(|w| w.to_lowercase()).collect();
-    let (p, n) = (count(&words, POSITIVE), count(&words, NEGATIVE));
+    let (p, n) = lexicon_counts(sentence);
     if p > n {
         ("positive", 0.5 + 0.1 * (p - n).min(4) as f64)
     } else if n > p {

@@ -77,11 +77,35 @@ pub fn tagger_input(f: &TokenFeatures, i: usize, out: &mut Vec<f32>) {
     out.extend_from_slice(if i + 1 < f.len() { f.row(i + 1) } else { &zeros });
 }
 
-/// The input of the role head: the figure's tokens, the 8 tokens before it, and its sentence.
-pub fn role_input(f: &TokenFeatures, fig: (usize, usize), sentence: (usize, usize)) -> Vec<f32> {
+/// Extra inputs of the role head: one-hot of the role the nearest cue word signals.
+pub const ROLE_CUE_DIMS: usize = 8;
+/// Extra inputs of the tone head: positive and negative cue counts.
+pub const TONE_CUE_DIMS: usize = 2;
+
+/// The input of the role head: the figure's tokens, the 8 tokens before it, its sentence, and
+/// the cue-word role (which the head learns when to trust).
+pub fn role_input(f: &TokenFeatures, text: &str, fig: (usize, usize), sentence: (usize, usize)) -> Vec<f32> {
     let mut v = f.mean(fig.0, fig.1);
     v.extend(f.mean_before(fig.0, 8));
     v.extend(f.mean(sentence.0, sentence.1));
+    let mut cue = [0f32; ROLE_CUE_DIMS];
+    let sent = crate::text::char_slice(text, sentence.0, sentence.1).to_lowercase();
+    let (fs, fe) = (fig.0.saturating_sub(sentence.0), fig.1.saturating_sub(sentence.0));
+    if let Some((role, _)) = crate::records::rule_role(&sent, fs, fe) {
+        if let Some(i) = crate::train::corpus::ROLES.iter().position(|r| *r == role) {
+            cue[i] = 1.0;
+        }
+    }
+    v.extend(cue);
+    v
+}
+
+/// The input of the tone head: the sentence's mean vector and its cue-word counts.
+pub fn tone_input(f: &TokenFeatures, text: &str, sentence: (usize, usize)) -> Vec<f32> {
+    let mut v = f.mean(sentence.0, sentence.1);
+    let (p, n) = crate::records::lexicon_counts(crate::text::char_slice(text, sentence.0, sentence.1));
+    v.push(p.min(3) as f32 / 3.0);
+    v.push(n.min(3) as f32 / 3.0);
     v
 }
 
@@ -95,7 +119,7 @@ mod tests {
         assert_eq!(f.mean(4, 9), vec![4., 3.]);
         assert_eq!(f.mean(10, 12), vec![0., 0.]);
         assert_eq!(f.mean_before(6, 8), vec![2., 1.]);
-        assert_eq!(role_input(&f, (6, 9), (0, 9)).len(), 6);
+        assert_eq!(role_input(&f, "Orange lève 5 M€", (6, 9), (0, 9)).len(), 6 + ROLE_CUE_DIMS);
     }
 }
 

@@ -5,7 +5,7 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
 use super::corpus::CorpusDoc;
-use super::features::{role_input, tagger_input, Featurizer, TokenFeatures};
+use super::features::{role_input, tagger_input, tone_input, Featurizer, TokenFeatures, ROLE_CUE_DIMS, TONE_CUE_DIMS};
 use super::heads::{Mlp, Rng, TaskHeads};
 use crate::text::normalize;
 
@@ -183,7 +183,7 @@ pub fn evaluate(heads: &TaskHeads, docs: &[&Prepared]) -> candle_core::Result<Sc
 pub fn fit(docs: &[Prepared], dim: usize, cfg: FitConfig, log: &mut dyn FnMut(String)) -> candle_core::Result<(TaskHeads, Vec<Scores>)> {
     let dev = Device::Cpu;
     let heads = TaskHeads::new(cfg.seed, dim, &dev)?;
-    let (mut tok, mut role, mut tone) = (Set::new(dim * 3), Set::new(dim * 3), Set::new(dim));
+    let (mut tok, mut role, mut tone) = (Set::new(dim * 3), Set::new(dim * 3 + ROLE_CUE_DIMS), Set::new(dim + TONE_CUE_DIMS));
     for p in docs.iter().filter(|p| p.split == "train") {
         let mut buf = Vec::with_capacity(dim * 3);
         for (i, t) in token_tags(p, &heads.labels.tags).into_iter().enumerate() {
@@ -193,10 +193,10 @@ pub fn fit(docs: &[Prepared], dim: usize, cfg: FitConfig, log: &mut dyn FnMut(St
         }
         for f in &p.figures {
             let s = p.sentences.get(f.3).map(|s| (s.0, s.1)).unwrap_or((f.0, f.1));
-            role.push(&role_input(&p.feats, (f.0, f.1), s), f.2 as u32);
+            role.push(&role_input(&p.feats, &p.text, (f.0, f.1), s), f.2 as u32);
         }
         for s in &p.sentences {
-            tone.push(&p.feats.mean(s.0, s.1), s.2 as u32);
+            tone.push(&tone_input(&p.feats, &p.text, (s.0, s.1)), s.2 as u32);
         }
     }
     log(format!("train examples: {} tokens, {} money figures, {} sentences", tok.len(), role.len(), tone.len()));

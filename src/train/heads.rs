@@ -8,6 +8,8 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor, Var, D};
 use serde::{Deserialize, Serialize};
 
+use super::features::{ROLE_CUE_DIMS, TONE_CUE_DIMS};
+
 /// One hidden layer MLP: `gelu(x W1ᵀ + b1) W2ᵀ + b2`.
 pub struct Mlp {
     pub w1: Var,
@@ -154,8 +156,8 @@ impl TaskHeads {
         };
         Ok(TaskHeads {
             tagger: Mlp::new(&mut rng, dim * 3, 256, labels.tags.len(), dev)?,
-            role: Mlp::new(&mut rng, dim * 3, 128, labels.roles.len(), dev)?,
-            tone: Mlp::new(&mut rng, dim, 128, labels.tones.len(), dev)?,
+            role: Mlp::new(&mut rng, dim * 3 + ROLE_CUE_DIMS, 128, labels.roles.len(), dev)?,
+            tone: Mlp::new(&mut rng, dim + TONE_CUE_DIMS, 128, labels.tones.len(), dev)?,
             labels,
         })
     }

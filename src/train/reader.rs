@@ -3,7 +3,7 @@
 
 use candle_core::{Device, Tensor};
 
-use super::features::{role_input, tagger_input, TokenFeatures};
+use super::features::{role_input, tagger_input, tone_input, TokenFeatures, ROLE_CUE_DIMS, TONE_CUE_DIMS};
 use super::heads::{argmax_rows, TaskHeads};
 use crate::pipeline::Reading;
 use crate::text::Span;
@@ -58,18 +58,45 @@ pub fn decode_bio(tags: &[(String, f32)], feats: &TokenFeatures, text: &str) -> 
     }
     // Tokenizer spans may carry a leading space or trailing punctuation: trim to the name.
     let chars: Vec<char> = text.chars().collect();
-    out.into_iter()
+    let trimmed: Vec<(usize, usize, String, f64)> = out
+        .into_iter()
         .filter_map(|(mut s, mut e, l, p)| {
             e = e.min(chars.len());
             while s < e && (chars[s].is_whitespace() || matches!(chars[s], '"' | '(' | '«' | '\'')) {
                 s += 1;
             }
-            while e > s && (chars[e - 1].is_whitespace() || matches!(chars[e - 1], ',' | '.' | ';' | ':' | '"' | ')' | '»' | '!' | '?')) {
-                e -= 1;
+            loop {
+                while e > s && (chars[e - 1].is_whitespace() || matches!(chars[e - 1], ',' | '.' | ';' | ':' | '"' | ')' | '(' | '[' | '»' | '!' | '?')) {
+                    e -= 1;
+                }
+                // English possessive: "Microsoft's" names Microsoft.
+                if e >= s + 3 && matches!(chars[e - 1], 's' | 'S') && matches!(chars[e - 2], '\'' | '’') {
+                    e -= 2;
+                    continue;
+                }
+                break;
             }
-            (e > s).then_some((s, e, l, (p * 1000.0).round() / 1000.0))
+            (e > s).then_some((s, e, l, p))
         })
-        .collect()
+        .collect();
+    // A name the tagger cut in two ("QTS" + "Data Centers"): spans separated by one space merge,
+    // keeping the label of the more confident part.
+    let mut merged: Vec<(usize, usize, String, f64)> = Vec::new();
+    for ent in trimmed {
+        if let Some(last) = merged.last_mut() {
+            let gap: String = chars[last.1..ent.0.max(last.1)].iter().collect();
+            if gap == " " {
+                if ent.3 > last.3 {
+                    last.2 = ent.2.clone();
+                }
+                last.1 = ent.1;
+                last.3 = last.3.max(ent.3);
+                continue;
+            }
+        }
+        merged.push(ent);
+    }
+    merged.into_iter().map(|(s, e, l, p)| (s, e, l, (p * 1000.0).round() / 1000.0)).collect()
 }
 
 pub fn read(heads: &TaskHeads, feats: &TokenFeatures, text: &str, sentences: &[Span], figures: &[(usize, usize)]) -> candle_core::Result<Reading> {
@@ -90,8 +117,8 @@ pub fn read(heads: &TaskHeads, feats: &TokenFeatures, text: &str, sentences: &[S
     reading.entities = decode_bio(&tags, feats, text);
 
     if !sentences.is_empty() {
-        let rows: Vec<Vec<f32>> = sentences.iter().map(|s| feats.mean(s.start, s.end)).collect();
-        let t = heads.tone.forward(&stack(&rows, feats.dim, &dev)?)?;
+        let rows: Vec<Vec<f32>> = sentences.iter().map(|s| tone_input(feats, text, (s.start, s.end))).collect();
+        let t = heads.tone.forward(&stack(&rows, feats.dim + TONE_CUE_DIMS, &dev)?)?;
         reading.tones = argmax_rows(&t)?.into_iter().map(|(i, p)| Some((heads.labels.tones[i].clone(), p as f64))).collect();
     }
     if !figures.is_empty() {
@@ -99,10 +126,10 @@ pub fn read(heads: &TaskHeads, feats: &TokenFeatures, text: &str, sentences: &[S
             .iter()
             .map(|&(s, e)| {
                 let sent = sentences.iter().find(|x| x.start <= s && s < x.end).map(|x| (x.start, x.end)).unwrap_or((s, e));
-                role_input(feats, (s, e), sent)
+                role_input(feats, text, (s, e), sent)
             })
             .collect();
-        let t = heads.role.forward(&stack(&rows, feats.dim * 3, &dev)?)?;
+        let t = heads.role.forward(&stack(&rows, feats.dim * 3 + ROLE_CUE_DIMS, &dev)?)?;
         reading.roles = argmax_rows(&t)?.into_iter().map(|(i, p)| Some((heads.labels.roles[i].clone(), p as f64))).collect();
     }
     Ok(reading)
@@ -122,6 +149,18 @@ mod tests {
         let tags = vec![t("B-ORG"), t("I-ORG"), t("O"), t("O"), t("B-ORG"), t("O")];
         let ents = decode_bio(&tags, &feats, text);
         assert_eq!(ents.iter().map(|e| (e.0, e.1, e.2.as_str())).collect::<Vec<_>>(), vec![(0, 14, "ORG"), (29, 36, "ORG")]);
+    }
+
+    #[test]
+    fn possessives_and_split_names_are_repaired() {
+        let text = "Microsoft's rival QTS Data Centers grows";
+        let spans = vec![(0, 11), (11, 17), (17, 21), (21, 34), (34, 40)];
+        let feats = TokenFeatures { dim: 1, vectors: vec![0.0; 5], spans, word_start: vec![true; 5] };
+        let t = |s: &str, p: f32| (s.to_string(), p);
+        let tags = vec![t("B-ORG", 0.9), t("O", 0.9), t("B-ORG", 0.6), t("B-LOC", 0.5), t("O", 0.9)];
+        let ents = decode_bio(&tags, &feats, text);
+        let got: Vec<(&str, &str)> = ents.iter().map(|e| (crate::text::char_slice(text, e.0, e.1), e.2.as_str())).collect();
+        assert_eq!(got, vec![("Microsoft", "ORG"), ("QTS Data Centers", "ORG")]);
     }
 }
 
