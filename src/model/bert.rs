@@ -354,26 +354,30 @@ impl BertEncoder {
         self.eln.forward(&x)
     }
 
-    /// Additive attention mask (B, 1, 1, T) from a (B, T) 0/1 mask, or None when nothing is padded.
-    pub fn additive_mask(&self, mask: &Tensor) -> Result<Option<Tensor>> {
-        let m = mask.to_dtype(DType::F32)?;
-        let total = m.sum_all()?.to_scalar::<f32>()? as usize;
-        if total == m.elem_count() {
-            return Ok(None);
+    /// Prepare a (B, T) 0/1 attention mask: nothing when no position is padded; per-row
+    /// lengths when every row is right-padded (the CPU kernel then skips padded keys);
+    /// otherwise an additive (B, 1, 1, T) mask.
+    pub fn prepare_mask(&self, mask: &Tensor) -> Result<AttnMask> {
+        let (b, t) = mask.dims2()?;
+        let m = mask.to_dtype(DType::U32)?.to_device(&Device::Cpu)?.flatten_all()?.to_vec1::<u32>()?;
+        let lens: Vec<usize> = m.chunks(t).map(|r| r.iter().filter(|&&x| x != 0).count()).collect();
+        if lens.iter().all(|&l| l == t) {
+            return Ok(AttnMask::default());
         }
-        let neg = if self.dtype == DType::F16 { -6.0e4 } else { -1.0e30 };
-        let (b, t) = m.dims2()?;
-        let add = ((m - 1.0)? * (-neg))?; // 0 where kept, neg where padded
-        Ok(Some(add.to_dtype(self.dtype)?.reshape((b, 1, 1, t))?))
+        let right_padded = m.chunks(t).zip(&lens).all(|(r, &l)| r[..l].iter().all(|&x| x != 0));
+        let use_lens = right_padded && self.device.is_cpu() && self.dtype == DType::F32;
+        let add = if use_lens {
+            None
+        } else {
+            let neg = if self.dtype == DType::F16 { -6.0e4 } else { -1.0e30 };
+            let mf = mask.to_dtype(DType::F32)?;
+            Some(((mf - 1.0)? * (-neg))?.to_dtype(self.dtype)?.reshape((b, 1, 1, t))?)
+        };
+        Ok(AttnMask { add, lens: if use_lens { Some(lens) } else { None } })
     }
 
-    /// Run layers `range` on hidden states `x` (B, T, H) with an optional additive mask.
-    pub fn forward_layers(
-        &self,
-        mut x: Tensor,
-        mask: Option<&Tensor>,
-        range: std::ops::Range<usize>,
-    ) -> Result<Tensor> {
+    /// Run layers `range` on hidden states `x` (B, T, H) under a prepared mask.
+    pub fn forward_layers(&self, mut x: Tensor, mask: &AttnMask, range: std::ops::Range<usize>) -> Result<Tensor> {
         let (b, t, h) = x.dims3()?;
         let nh = self.cfg.num_attention_heads;
         let d = h / nh;
@@ -383,17 +387,14 @@ impl BertEncoder {
             let q = qkv.get(0)?;
             let k = qkv.get(1)?;
             let v = qkv.get(2)?;
-            let mut att = q.matmul(&k.t()?)?; // (B, NH, T, T)
-            if let Some(m) = mask {
-                att = att.broadcast_add(m)?;
-            }
-            let att = candle_nn::ops::softmax_last_dim(&att)?;
+            let att = q.matmul(&k.t()?)?; // (B, NH, T, T)
+            let att = super::ops::attention_softmax(&att, mask.lens.as_deref(), mask.add.as_ref())?;
             let ctx = att.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h))?;
             let a = layer.ao.forward(&ctx)?;
             x = layer.aln.forward(&(a + &x)?)?;
             let f = layer.fi.forward(&x)?;
             let f = match self.cfg.hidden_act {
-                Act::Gelu => f.gelu_erf()?,
+                Act::Gelu => super::ops::gelu(&f)?,
                 Act::GeluApproximate => f.gelu()?,
                 Act::Relu => f.relu()?,
             };
@@ -406,9 +407,16 @@ impl BertEncoder {
     /// Full forward: (B, T) ids and 0/1 mask -> (B, T, H) last hidden states.
     pub fn forward(&self, ids: &Tensor, type_ids: Option<&Tensor>, mask: &Tensor) -> Result<Tensor> {
         let x = self.embed(ids, type_ids)?;
-        let m = self.additive_mask(mask)?;
-        self.forward_layers(x, m.as_ref(), 0..self.layers.len())
+        let m = self.prepare_mask(mask)?;
+        self.forward_layers(x, &m, 0..self.layers.len())
     }
+}
+
+/// A prepared attention mask (see [`BertEncoder::prepare_mask`]).
+#[derive(Debug, Clone, Default)]
+pub struct AttnMask {
+    pub add: Option<Tensor>,
+    pub lens: Option<Vec<usize>>,
 }
 
 /// Mean of `x` (B, T, H) over positions where `mask` (B, T) is 1.

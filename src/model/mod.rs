@@ -43,6 +43,7 @@ pub mod engine;
 pub mod error;
 pub mod heads;
 pub mod loader;
+pub mod ops;
 pub mod registry;
 pub mod text;
 

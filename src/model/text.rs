@@ -41,33 +41,24 @@ pub fn word_spans(text: &str) -> Vec<(usize, usize)> {
         raw.extend(tail.into_iter().rev());
     }
     // join thousands groups: "1 300 000", "1 300,5"
-    let is_num = |(a, b): (usize, usize)| chars[a..b].iter().all(|c| c.is_ascii_digit() || *c == ',' || *c == '.') && chars[a].is_ascii_digit();
+    // digits after an optional elision ("d'1"), as the integer part of a grouped number
+    let int_tail = |(a, b): (usize, usize)| {
+        let w = &chars[a..b];
+        let start = w.iter().rposition(|c| *c == '\'' || *c == '’').map(|p| p + 1).unwrap_or(0);
+        start < w.len() && w[start..].iter().all(|c| c.is_ascii_digit()) && w.len() - start <= 3
+    };
     let is_group = |(a, b): (usize, usize)| {
         let d = chars[a..b].iter().take_while(|c| c.is_ascii_digit()).count();
         d == 3 && chars[a..b].iter().skip(3).all(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
     };
+    let space = |c: char| matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}');
     let mut out: Vec<(usize, usize)> = Vec::with_capacity(raw.len());
     for w in raw {
         if let Some(last) = out.last_mut() {
-            let gap = w.0 - last.1;
-            let last_intpart = chars[last.0..last.1].iter().all(|c| c.is_ascii_digit());
-            if gap == 1
-                && matches!(chars[last.1], ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}')
-                && is_num(*last)
-                && last_intpart
-                && is_group(w)
-                && (last.1 - last.0 <= 3 || chars[last.0..last.1].iter().filter(|c| c.is_ascii_digit()).count() % 3 != 1 || true)
-            {
-                last.1 = w.1;
-                continue;
-            }
-            // a joined group "1 300" followed by "000"
-            if gap == 1
-                && matches!(chars[last.1], ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}')
-                && chars[last.0..last.1].iter().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}'))
-                && chars[last.0..last.1].iter().any(|c| !c.is_ascii_digit())
-                && is_group(w)
-            {
+            // "1 300" + "000": the last word is already a grouped number ending in 3 digits
+            let grouped = chars[last.0..last.1].iter().any(|c| space(*c))
+                && chars[last.1 - 3..last.1].iter().all(|c| c.is_ascii_digit());
+            if w.0 == last.1 + 1 && space(chars[last.1]) && (int_tail(*last) || grouped) && is_group(w) {
                 last.1 = w.1;
                 continue;
             }
@@ -101,10 +92,11 @@ mod tests {
     #[test]
     fn french_words() {
         assert_eq!(words("L'Oréal a gagné 36,46 €."), vec!["L'Oréal", "a", "gagné", "36,46", "€", "."]);
-        assert_eq!(words("plus d'1 300 000 GPU"), vec!["plus", "d'1", "300", "000", "GPU"]);
+        assert_eq!(words("plus d'1 300 000 GPU"), vec!["plus", "d'1 300 000", "GPU"]);
         assert_eq!(words("soit 1 300 000 GPU"), vec!["soit", "1 300 000", "GPU"]);
         assert_eq!(words("«\u{a0}Jean-Baptiste\u{a0}» : 12\u{202f}500 €"), vec!["«", "Jean-Baptiste", "»", ":", "12\u{202f}500", "€"]);
         assert_eq!(words("l’entreprise (Meta)"), vec!["l’entreprise", "(", "Meta", ")"]);
+        assert_eq!(words("en 2024 300 salariés, 1 234,5 €"), vec!["en", "2024", "300", "salariés", ",", "1 234,5", "€"]);
     }
     #[test]
     fn byte_map() {
