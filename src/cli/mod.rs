@@ -3,6 +3,7 @@
 mod analyze;
 mod corpus;
 mod eval;
+mod models;
 mod export;
 mod query;
 mod sql;
@@ -34,6 +35,13 @@ enum Command {
     Eval(eval::Args),
     /// Fit the task heads (entities, figure roles, tone) on the annotated corpus
     Train(train::Args),
+    /// Installed models: list, fetch
+    Models {
+        #[command(subcommand)]
+        command: models::Command,
+    },
+    /// Encoder throughput (tokens/s, articles/s, peak memory) per precision and batch size
+    Bench(models::BenchArgs),
     /// The annotated corpus
     Corpus {
         #[command(subcommand)]
@@ -59,6 +67,8 @@ pub fn run() -> Result<()> {
         Command::Sql(a) => sql::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Train(a) => train::run(a),
+        Command::Models { command } => models::run(command),
+        Command::Bench(a) => models::bench(a),
         Command::Corpus { command } => corpus::run(command),
         Command::Rates { command } => query::rates(command),
     }
