@@ -26,7 +26,7 @@ fn size_of(p: &Path) -> u64 {
 }
 
 /// Models installed: the packaged base, the hub cache copy of the base, and trained heads
-/// found under `heads_dir` (`*.safetensors` with a sibling `*.labels.json`).
+/// found under `heads_dir` (`*.safetensors` with a sibling `*.json` or `*.labels.json`).
 pub fn list_models(heads_dir: Option<&Path>) -> Vec<InstalledModel> {
     let mut v = Vec::new();
     let pd = packaged_dir();
@@ -58,7 +58,11 @@ pub fn list_models(heads_dir: Option<&Path>) -> Vec<InstalledModel> {
             heads.sort();
             for p in heads {
                 let stem = p.file_stem().unwrap_or_default().to_string_lossy().into_owned();
-                let labels = p.with_file_name(format!("{stem}.labels.json"));
+                let labels = [format!("{stem}.json"), format!("{stem}.labels.json")]
+                    .iter()
+                    .map(|n| p.with_file_name(n))
+                    .find(|l| l.exists())
+                    .unwrap_or_else(|| p.with_file_name(format!("{stem}.json")));
                 v.push(InstalledModel {
                     name: stem,
                     origin: "head".into(),
