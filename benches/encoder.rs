@@ -61,11 +61,27 @@ fn main() {
     println!("encoder bench: {} ({} articles from {:?}), chunk {} tokens, {} threads",
         cfg.source, cfg.texts.len().max(1), dirs, cfg.chunk_tokens,
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    match bench::run_bench(&cfg) {
-        Ok(rows) => print!("{}", bench::report(&rows)),
-        Err(e) => {
-            eprintln!("encoder bench skipped: {e}");
-            return;
+    // one configuration at a time so rows appear as they are measured
+    let mut header = true;
+    for &p in &cfg.precisions {
+        for &b in &cfg.batch_sizes {
+            let one = BenchConfig { precisions: vec![p], batch_sizes: vec![b], ..cfg.clone() };
+            match bench::run_bench(&one) {
+                Ok(rows) => {
+                    let rep = bench::report(&rows);
+                    let mut lines = rep.lines();
+                    let head = lines.next().unwrap_or_default();
+                    if header {
+                        println!("{head}");
+                        header = false;
+                    }
+                    lines.for_each(|l| println!("{l}"));
+                }
+                Err(e) => {
+                    eprintln!("encoder bench skipped: {e}");
+                    return;
+                }
+            }
         }
     }
     if std::env::var("VEILLE_BENCH_CANDLE_BERT").is_ok() {

@@ -41,10 +41,13 @@ fn check(prec: Precision, min_cos: f32) {
     }
     let texts: Vec<&str> = refs.iter().map(|r| r.text.as_str()).collect();
     let embs = e.embed(&texts).unwrap();
+    let mut worst = 1.0f32;
     for (r, v) in refs.iter().zip(&embs) {
         let c = cosine(&r.mean, v);
+        worst = worst.min(c);
         assert!(c >= min_cos, "{prec:?}: cosine {c} for {:?}", r.text);
     }
+    eprintln!("{prec:?}: lowest cosine to reference {worst:.6}");
     // related sentences closer than unrelated ones
     assert!(cosine(&embs[0], &embs[1]) > cosine(&embs[0], &embs[2]));
     assert!(cosine(&embs[3], &embs[4]) > cosine(&embs[3], &embs[5]));

@@ -384,6 +384,9 @@ fn head_roundtrip_and_missing_files() {
     assert!("cuda:x".parse::<DeviceChoice>().is_err());
     assert_eq!("cuda:1".parse::<DeviceChoice>().unwrap(), DeviceChoice::Cuda(1));
     assert_eq!("CPU".parse::<DeviceChoice>().unwrap(), DeviceChoice::Cpu);
+    // registry report lists the packaged base and heads found in a folder
+    let rep = veille::model::registry::list_report(Some(tmp.path()));
+    assert!(rep.contains("e5-small") && rep.contains("h\thead\tok"), "{rep}");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! classification heads read from checkpoint weights. Everything here takes a config and a
 //! `VarBuilder`; where the weights come from is [`super::loader`]'s business.
 use super::bert::{Act, BertConfig, BertEncoder, Lin, Precision};
-use candle_core::{DType, Device, Module, Result, Tensor, D};
+use candle_core::{DType, Device, Result, Tensor, D};
 use candle_nn::VarBuilder;
 use candle_transformers::models::{debertav2, distilbert};
 use serde_json::Value;
@@ -38,16 +38,11 @@ impl Arch {
         }
     }
     /// Weight-name prefix used by `*ForTokenClassification` / `*ForSequenceClassification`.
-    pub fn prefix(self, cfg: &Value) -> &'static str {
+    pub fn prefix(self, _cfg: &Value) -> &'static str {
         match self {
             Arch::Bert => "bert",
-            Arch::XlmRoberta => {
-                if cfg.get("model_type").and_then(Value::as_str) == Some("camembert") {
-                    "roberta"
-                } else {
-                    "roberta"
-                }
-            }
+            // CamemBERT checkpoints also use "roberta." (the loader falls back to "camembert.")
+            Arch::XlmRoberta => "roberta",
             Arch::DistilBert => "distilbert",
             Arch::DebertaV2 => "deberta",
         }
@@ -273,6 +268,3 @@ impl HfHead {
 pub fn softmax_rows(logits: &Tensor) -> Result<Vec<Vec<f32>>> {
     candle_nn::ops::softmax(&logits.to_dtype(DType::F32)?, D::Minus1)?.to_vec2::<f32>()
 }
-
-#[allow(dead_code)]
-fn _assert_module(_: &dyn Module) {}

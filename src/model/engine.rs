@@ -57,7 +57,7 @@ pub struct EngineOptions {
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { max_tokens: 256, overlap: 32, token_budget: 8192, max_batch: 32, precision: Precision::Auto }
+        EngineOptions { max_tokens: 256, overlap: 32, token_budget: 2048, max_batch: 16, precision: Precision::Auto }
     }
 }
 

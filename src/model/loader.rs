@@ -1,7 +1,6 @@
 //! Where weights come from: a local folder, the Hugging Face hub (through `hf-hub`, honouring
 //! `HF_HOME`, `HF_ENDPOINT` and `HF_HUB_OFFLINE`), or the packaged offline e5 (`models/fetch`).
 use super::arch::{Arch, Encoder, HfHead};
-use super::bert::Precision;
 use super::device::DeviceChoice;
 use super::e5s1::E5File;
 use super::engine::{Engine, EngineOptions, Tok};
@@ -276,6 +275,3 @@ pub fn sequence_head(l: &Loaded) -> Result<HfHead> {
     let vb = l.vb.as_ref().ok_or_else(|| ModelError::Other("the packaged encoder has no classification head".into()))?;
     Ok(HfHead::sequence(l.arch, &l.config, vb)?)
 }
-
-#[allow(dead_code)]
-fn _p(_: Precision) {}
