@@ -1,7 +1,11 @@
 fn main() {
     if let Err(e) = veille::cli::run() {
         // A closed pipe (`veille export | head`) is the reader's choice, not an error.
-        if e.chain().any(|c| c.downcast_ref::<std::io::Error>().map(|io| io.kind() == std::io::ErrorKind::BrokenPipe).unwrap_or(false)) {
+        let broken_pipe = |c: &(dyn std::error::Error + 'static)| {
+            c.downcast_ref::<std::io::Error>().map(|io| io.kind() == std::io::ErrorKind::BrokenPipe).unwrap_or(false)
+                || c.downcast_ref::<serde_json::Error>().and_then(|j| j.io_error_kind()) == Some(std::io::ErrorKind::BrokenPipe)
+        };
+        if e.chain().any(broken_pipe) {
             return;
         }
         eprintln!("error: {e:#}");

@@ -21,7 +21,7 @@ pub struct Args {
     /// Figures grammar and rules only: no encoder, no entities from the model
     #[arg(long)]
     no_model: bool,
-    /// Base encoder: "base" (packaged e5-small from models/fetch), a local folder, or hub:ORG/NAME
+    /// Base encoder: "base" (packaged e5-small from models/fetch), a local folder, or a hub id ORG/NAME[@REV]
     #[arg(long, default_value = "base")]
     model: String,
     /// Trained task heads (heads.safetensors + heads.json)

@@ -31,7 +31,7 @@ pub fn run(cmd: Command) -> Result<()> {
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    /// Base encoder: "base", a local folder, or hub:ORG/NAME
+    /// Base encoder: "base", a local folder, or a hub id ORG/NAME[@REV]
     #[arg(long, default_value = "base")]
     model: String,
     #[arg(long, default_value = "cpu")]

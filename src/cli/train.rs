@@ -14,7 +14,7 @@ pub struct Args {
     /// Where to write heads.safetensors and heads.json
     #[arg(long, default_value = "models/heads")]
     out: PathBuf,
-    /// Base encoder: "base" (packaged e5-small), a local folder, or hub:ORG/NAME
+    /// Base encoder: "base" (packaged e5-small), a local folder, or a hub id ORG/NAME[@REV]
     #[arg(long, default_value = "base")]
     model: String,
     #[arg(long, default_value = "cpu")]
