@@ -16,7 +16,7 @@ pub const ROLE_CUES: &[(&str, &str)] = &[
     ("ventas", "revenue"), ("umsatz", "revenue"), ("erlös", "revenue"), ("einnahmen", "revenue"), ("ca ", "revenue"),
     // profit
     ("bénéfice", "profit"), ("résultat net", "profit"), ("résultat opérationnel", "profit"), ("excédent brut", "profit"), ("ebitda", "profit"),
-    ("ebit", "profit"), ("profit", "profit"), ("net income", "profit"), ("earnings", "profit"), ("operating income", "profit"),
+    ("ebit", "profit"), ("profit", "profit"), ("net income", "profit"), ("operating income", "profit"),
     ("beneficio", "profit"), ("gewinn", "profit"), ("überschuss", "profit"), ("betriebsergebnis", "profit"), ("marge", "profit"),
     // loss
     ("perte", "loss"), ("déficit", "loss"), ("loss", "loss"), ("pérdida", "loss"), ("verlust", "loss"), ("dépréciation", "loss"),

@@ -9,7 +9,7 @@ use crate::ingest::Article;
 use crate::output::*;
 use crate::text::{char_slice, Prepared};
 
-pub use actors::Actors;
+pub use actors::{ActorPick, Actors, Basis};
 pub use tone::{document_tone, lexicon_tone};
 
 /// The scorer's action groups: capex, spend and budget are all `invest`.
@@ -150,53 +150,167 @@ fn related(figs: &[FigureOut], me: &FigureOut, sentence_lower: &str, sent_start:
         .collect()
 }
 
+/// Which role to trust. The head reads context better, but a cue word right beside the figure
+/// ("valorisée 6 milliards", "$49 billion in cloud revenue") is stronger evidence than it; and a
+/// head role that no word of the sentence supports yields to a nearby cue that does.
+pub fn resolve_role(head: Option<&str>, sentence_lower: &str, fs: usize, fe: usize) -> Option<(String, f64)> {
+    let cue = rule_role(sentence_lower, fs, fe);
+    let Some(head) = head else { return cue.map(|(r, s)| (r.to_string(), s)) };
+    let Some((cue_role, _)) = cue else { return Some((head.to_string(), 0.8)) };
+    if action_group(cue_role) == action_group(head) {
+        return Some((head.to_string(), 0.9));
+    }
+    if let Some(adj) = adjacent_cue(sentence_lower, fs, fe) {
+        return Some((adj.to_string(), 0.75));
+    }
+    let head_supported = cues::ROLE_CUES.iter().any(|(c, r)| *r == action_group(head) && has_word_start(sentence_lower, c));
+    if head != "other" && !head_supported {
+        return Some((cue_role.to_string(), 0.6));
+    }
+    Some((head.to_string(), 0.7))
+}
+
+fn has_word_start(hay: &str, needle: &str) -> bool {
+    hay.match_indices(needle).any(|(i, _)| hay[..i].chars().last().map(|c| !c.is_alphanumeric()).unwrap_or(true))
+}
+
+/// A role cue touching the figure: ending at most 16 characters before it, or starting at most
+/// 12 after it ("51,2 milliards de revenus").
+fn adjacent_cue(sentence_lower: &str, fs: usize, fe: usize) -> Option<&'static str> {
+    let chars: Vec<char> = sentence_lower.chars().collect();
+    let before: String = chars[fs.saturating_sub(16).min(chars.len())..fs.min(chars.len())].iter().collect();
+    let after: String = chars[fe.min(chars.len())..(fe + 12).min(chars.len())].iter().collect();
+    let before_words = format!(" {before}");
+    let mut best: Option<(&'static str, usize)> = None;
+    for (cue, role) in cues::ROLE_CUES {
+        if let Some(i) = before_words.rfind(&format!(" {cue}")).or_else(|| before_words.rfind(&format!("'{cue}"))) {
+            let gap = before_words.len() - i;
+            if best.map(|b| gap < b.1).unwrap_or(true) {
+                best = Some((role, gap));
+            }
+        }
+        if let Some(i) = format!(" {after}").find(&format!(" {cue}")) {
+            let gap = i + 20;
+            if best.map(|b| gap < b.1).unwrap_or(true) {
+                best = Some((role, gap));
+            }
+        }
+    }
+    best.map(|b| b.0)
+}
+
+/// Money that is not a fact of its own: a comparison ("contre 54,92 milliards attendus",
+/// "compared with $10.4 billion"), a per-share figure, a difference ("190 millions de moins").
+pub fn is_side_amount(sentence_lower: &str, fs: usize, fe: usize) -> bool {
+    let chars: Vec<char> = sentence_lower.chars().collect();
+    let window = |a: usize, b: usize| -> String { chars[a.min(chars.len())..b.min(chars.len())].iter().collect() };
+    let before = window(fs.saturating_sub(20), fs);
+    let after = window(fe, fe + 30);
+    let wide_before = window(fs.saturating_sub(30), fs);
+    const COMPARE_BEFORE: &[&str] = &["contre ", "comparé", "compared with", "compared to", "versus", " vs", "expectations for", "estimates of", "frente a ", "en comparación"];
+    const COMPARE_AFTER: &[&str] = &[" attendu", " expected", "un an plus tôt", "a year earlier", "a year ago", "l'an dernier à la même", "de moins", "de plus qu", " less than", " more than in"];
+    const PER_SHARE: &[&str] = &["par action", "per share", "je aktie", "por acción"];
+    COMPARE_BEFORE.iter().any(|c| before.contains(c))
+        || COMPARE_AFTER.iter().any(|c| after.starts_with(c) || after.contains(c) && after.find(c).unwrap() < 14)
+        || PER_SHARE.iter().any(|c| wide_before.contains(c) || after.contains(c))
+}
+
+/// Two statements of one fact in a document: same action group and currency, and the amounts
+/// agree within 0.5 % (a headline rounds "491,85" to "492"), or one is the upper bound of the
+/// other's range ("65 milliards" in the title, "entre 60 et 65 milliards" in the body).
+fn same_amount(a: &Amount, b: &Amount) -> bool {
+    let near = |x: Option<f64>, y: Option<f64>| match (x, y) {
+        (Some(x), Some(y)) => (x - y).abs() <= 0.005 * x.abs().max(y.abs()),
+        (None, None) => true,
+        _ => false,
+    };
+    if a.currency != b.currency {
+        return false;
+    }
+    let point = |m: &Amount| m.min == m.max;
+    (near(a.min, b.min) && near(a.max, b.max)) || (point(a) && near(a.max, b.max)) || (point(b) && near(a.max, b.max))
+}
+
+/// The more informative of two amounts for one fact: a range over a point, else the more precise.
+fn better_amount(a: &Amount, b: &Amount) -> bool {
+    let digits = |m: &Amount| format!("{}", m.max.unwrap_or(0.0)).trim_end_matches('0').len();
+    (b.min != b.max && a.min == a.max) || (a.min == a.max && b.min == b.max && digits(b) > digits(a))
+}
+
 /// Builds the records of one document. Offsets in and out are in the normalised text.
 pub fn build(prep: &Prepared, sentences: &[SentenceOut], entities: &[EntityOut], figs: &[FigureOut], article: &Article) -> Vec<RecordOut> {
     let text = &prep.norm.text;
     let lang = article.lang_code.as_str();
     let actors = Actors::new(entities, text);
-    let mut out: Vec<RecordOut> = Vec::new();
+    let mut out: Vec<(RecordOut, Basis)> = Vec::new();
     for f in figs.iter().filter(|f| f.kind == "money") {
         let Some(s) = prep.sentences.get(f.sentence) else { continue };
         let sentence = char_slice(text, s.start, s.end);
         let sl = lower(sentence);
         let (fs, fe) = (f.start - s.start, f.end - s.start);
-        let (action, role_score) = match f.role.as_deref() {
-            Some(r) => (r.to_string(), 0.8),
-            None => match rule_role(&sl, fs, fe) {
-                Some((r, sc)) => (r.to_string(), sc),
-                None => continue,
-            },
-        };
-        if action == "other" {
+        let Some((action, role_score)) = resolve_role(f.role.as_deref(), &sl, fs, fe) else { continue };
+        if action == "other" || is_side_amount(&sl, fs, fe) {
             continue;
         }
-        let Some((actor, actor_score)) = actors.actor_for(f.sentence, f.start, s.start) else { continue };
+        let invests = matches!(action_group(&action), "invest" | "acquire");
+        let Some(pick) = actors.actor_for(f.sentence, s.start, s.end, f.start, f.end, invests) else { continue };
         let tone = sentences.get(f.sentence).and_then(|t| t.tone.clone()).unwrap_or_else(|| lexicon_tone(sentence).0.to_string());
         let target = target_phrase(sentence, fe).unwrap_or_else(|| fallback_target(&action, lang).to_string());
         let record = RecordOut {
-            actor: actor.clone(),
+            actor: pick.name.clone(),
             action,
             amount: Amount { min: f.min, max: f.max, currency: f.unit.clone(), approx: f.approx },
             target: Some(target),
             period: period_of(figs, f.sentence, article),
             sentiment: tone,
-            confidence: (role_score * actor_score * 100.0).round() / 100.0,
+            confidence: (role_score * pick.score.max(0.3) * 100.0).round() / 100.0,
             sentence: f.sentence,
             start: s.start,
             end: s.end,
-            actor_variants: actors.variants(&actor),
+            actor_variants: actors.variants(&pick.name),
             related: related(figs, f, &sl, s.start),
             mentions: vec![Mention { sentence: f.sentence, start: f.start, end: f.end }],
         };
-        // One record per fact: the same actor, action and amount again is another mention.
-        if let Some(prev) = out.iter_mut().find(|r| {
-            r.actor == record.actor && action_group(&r.action) == action_group(&record.action) && r.amount == record.amount
+        // One record per fact: the same amount again, by the same actor or by one only guessed
+        // (a pronoun, the article's topic), is another mention of the earlier record.
+        if let Some((prev, prev_basis)) = out.iter_mut().find(|(r, b)| {
+            action_group(&r.action) == action_group(&record.action)
+                && same_amount(&r.amount, &record.amount)
+                && (r.actor == record.actor || pick.basis >= Basis::Anaphor || *b >= Basis::Anaphor)
         }) {
-            prev.mentions.extend(record.mentions);
+            merge_into(prev, record, *prev_basis > pick.basis);
+            *prev_basis = (*prev_basis).min(pick.basis);
             continue;
         }
-        out.push(record);
+        out.push((record, pick.basis));
     }
-    out
+    out.into_iter().map(|(r, _)| r).collect()
+}
+
+/// Folds a second statement of a fact into its record: mentions and related figures add up; the
+/// amount becomes the more informative one; the actor the one found with more certainty.
+fn merge_into(prev: &mut RecordOut, new: RecordOut, new_actor_stronger: bool) {
+    if new_actor_stronger {
+        prev.actor = new.actor.clone();
+        prev.actor_variants = new.actor_variants.clone();
+    }
+    if better_amount(&prev.amount, &new.amount) {
+        prev.amount = new.amount.clone();
+        // The body sentence that states the fact fully is the better provenance than a headline.
+        prev.sentence = new.sentence;
+        prev.start = new.start;
+        prev.end = new.end;
+        prev.target = new.target.clone();
+        if new.period.as_ref().map(|p| !p.inferred).unwrap_or(false) {
+            prev.period = new.period.clone();
+        }
+    }
+    for rf in new.related {
+        if !prev.related.iter().any(|x| x.text == rf.text && x.kind == rf.kind) {
+            prev.related.push(rf);
+        }
+    }
+    prev.mentions.extend(new.mentions);
+    prev.mentions.sort_by_key(|m| m.start);
+    prev.confidence = prev.confidence.max(new.confidence);
 }
