@@ -71,6 +71,9 @@ const NOMINAL_ANAPHORS: &[&str] = &[
     "the software company", "the startup", "the conglomerate", "das unternehmen", "der konzern", "la empresa", "la compañía", "el grupo",
 ];
 
+/// Words that point at the last name of the sentence before.
+const LATTER: &[&str] = &["ce dernier", "cette dernière", "the latter", "este último", "letzterer"];
+
 /// Pronouns that refer back to any actor.
 const PRONOUNS: &[&str] = &["il", "elle", "lui", "sa", "son", "ses", "it", "its", "he", "she", "his", "her", "er", "sie", "ella", "su", "sus"];
 
@@ -131,6 +134,10 @@ pub fn is_variant(short: &str, long: &str, label: &str) -> bool {
     if label == "PER" && a.len() == 1 && b.last() == a.last() {
         return true;
     }
+    // A tagger fragment: "AI" alone where "Mistral AI" is named.
+    if label == "ORG" && a.len() == 1 && b.len() >= 2 && b.last() == a.last() && a[0].chars().count() <= 3 {
+        return true;
+    }
     let initials: String = b.iter().filter_map(|t| t.chars().next()).collect();
     if a.len() == 1 && b.len() >= 2 && a[0] == initials {
         return true;
@@ -166,6 +173,8 @@ impl Actors {
             .map(|e| (e, clean_name(&e.text)))
             .filter(|(_, n)| n.chars().count() >= 2 && n.chars().next().map(|c| !c.is_lowercase()).unwrap_or(false))
             .filter(|(e, _)| !ends_with_marker(&lower_before(e.start, 20), SOURCE_MARKERS))
+            // "CapEx", "Revenue": a metric the tagger took for a company.
+            .filter(|(_, n)| !super::cues::ROLE_CUES.iter().any(|(c, _)| n.to_lowercase() == *c))
             .collect();
         let mut groups: Vec<(Vec<String>, Vec<usize>, &str)> = Vec::new();
         for (e, n) in &names {
@@ -209,8 +218,11 @@ impl Actors {
             })
             .collect();
         // The article's topic: one actor holding at least three mentions and 40 % of them all.
-        let total: usize = groups.iter().filter(|g| !g.3).map(|g| g.2).sum();
-        let topic = groups.iter().filter(|g| !g.3).max_by_key(|g| g.2).filter(|g| g.2 >= 3 && g.2 * 10 >= total * 4).map(|g| g.0.clone());
+        // The article's topic: one actor named at least three times and twice as often as any other.
+        let mut counts: Vec<(usize, &String)> = groups.iter().filter(|g| !g.3).map(|g| (g.2, &g.0)).collect();
+        counts.sort_by(|x, y| y.0.cmp(&x.0));
+        let runner_up = counts.get(1).map(|c| c.0).unwrap_or(0);
+        let topic = counts.first().filter(|c| c.0 >= 3 && c.0 >= 2 * runner_up).map(|c| c.1.clone());
         Actors { chars, mentions, groups: groups.into_iter().map(|(c, vs, _, _)| (c, vs)).collect(), topic }
     }
 
@@ -251,6 +263,12 @@ impl Actors {
             }
         }
         let head = self.lower(sent_start, fig_start);
+        if LATTER.iter().any(|l| head.contains(l)) {
+            // "Ce dernier": the last name of the sentence before.
+            if let Some(m) = self.mentions.iter().filter(|m| m.label != "LOC" && m.sentence + 1 == sentence).max_by_key(|m| m.start) {
+                return Some(Self::pick(m, Basis::Anaphor, 0.8));
+            }
+        }
         if let Some(org_only) = anaphor_in(&head) {
             if let Some(m) = self.antecedent(sentence, org_only) {
                 return Some(Self::pick(m, Basis::Anaphor, 0.8));
@@ -259,9 +277,21 @@ impl Actors {
         if let Some(m) = here.iter().find(|m| m.start >= fig_end && !m.object).or_else(|| here.iter().find(|m| m.start >= fig_end)) {
             return Some(Self::pick(m, Basis::After, 0.7));
         }
+        // "Un tour de table de 54 millions qui lui permettra…": the pronoun may follow the figure.
+        if let Some(org_only) = anaphor_in(&self.lower(fig_end, sent_end)) {
+            if let Some(m) = self.antecedent(sentence, org_only) {
+                return Some(Self::pick(m, Basis::Anaphor, 0.7));
+            }
+        }
         let topic = self.topic.as_ref()?;
         let score = self.mentions.iter().filter(|m| &m.canon == topic).map(|m| m.score).fold(0.0, f64::max);
         Some(ActorPick { name: topic.clone(), score: score * 0.6, basis: Basis::Topic })
+    }
+
+    /// Whether an investor is named right after the figure ("… auprès de Tencent").
+    pub fn has_agent_after(&self, sentence: usize, fig_end: usize, sent_end: usize) -> bool {
+        let here: Vec<&Mention> = self.mentions.iter().filter(|m| m.sentence == sentence).collect();
+        self.agent_after(&here, fig_end, sent_end).is_some()
     }
 
     /// The last name before the figure in its clause, a subject over a complement; else the same

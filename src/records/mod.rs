@@ -28,9 +28,15 @@ fn lower(s: &str) -> String {
 
 /// Role of a money figure from the cue words nearest to it in its sentence (before it first).
 pub fn rule_role(sentence_lower: &str, fig_start: usize, fig_end: usize) -> Option<(&'static str, f64)> {
+    nearest_cue(sentence_lower, fig_start, fig_end, None).filter(|b| b.1 < 120).map(|(r, d)| (r, if d < 30 { 0.7 } else { 0.5 }))
+}
+
+/// The nearest role cue to a figure (of one role, when given) and its weighted distance: cues
+/// before the figure count their gap, cues after it twice theirs plus four.
+fn nearest_cue(sentence_lower: &str, fig_start: usize, fig_end: usize, only: Option<&str>) -> Option<(&'static str, usize)> {
     let chars: Vec<char> = sentence_lower.chars().collect();
     let mut best: Option<(&'static str, usize)> = None;
-    for (cue, role) in cues::ROLE_CUES {
+    for (cue, role) in cues::ROLE_CUES.iter().filter(|(_, r)| only.map(|o| o == *r).unwrap_or(true)) {
         let cue_chars: Vec<char> = cue.chars().collect();
         let n = cue_chars.len();
         if n > chars.len() {
@@ -50,7 +56,7 @@ pub fn rule_role(sentence_lower: &str, fig_start: usize, fig_end: usize) -> Opti
             }
         }
     }
-    best.filter(|b| b.1 < 120).map(|(r, d)| (r, if d < 30 { 0.7 } else { 0.5 }))
+    best
 }
 
 const TARGET_LEADS: &[&str] = &[
@@ -163,15 +169,14 @@ pub fn resolve_role(head: Option<&str>, sentence_lower: &str, fs: usize, fe: usi
     if let Some(adj) = adjacent_cue(sentence_lower, fs, fe) {
         return Some((adj.to_string(), 0.75));
     }
-    let head_supported = cues::ROLE_CUES.iter().any(|(c, r)| *r == action_group(head) && has_word_start(sentence_lower, c));
-    if head != "other" && !head_supported {
+    // The head's role must have a cue about as near as the nearest cue: "der Gewinn
+    // explodierte um 282 Prozent auf 2,4 Mrd." is profit even if "Umsatz" opened the sentence.
+    let (_, cue_d) = nearest_cue(sentence_lower, fs, fe, None).unwrap_or(("", usize::MAX));
+    let head_d = nearest_cue(sentence_lower, fs, fe, Some(action_group(head))).map(|b| b.1);
+    if head != "other" && cue_d < 40 && head_d.map(|d| d > 2 * cue_d + 10).unwrap_or(true) {
         return Some((cue_role.to_string(), 0.6));
     }
     Some((head.to_string(), 0.7))
-}
-
-fn has_word_start(hay: &str, needle: &str) -> bool {
-    hay.match_indices(needle).any(|(i, _)| hay[..i].chars().last().map(|c| !c.is_alphanumeric()).unwrap_or(true))
 }
 
 /// A role cue touching the figure: ending at most 16 characters before it, or starting at most
@@ -179,7 +184,7 @@ fn has_word_start(hay: &str, needle: &str) -> bool {
 fn adjacent_cue(sentence_lower: &str, fs: usize, fe: usize) -> Option<&'static str> {
     let chars: Vec<char> = sentence_lower.chars().collect();
     let before: String = chars[fs.saturating_sub(16).min(chars.len())..fs.min(chars.len())].iter().collect();
-    let after: String = chars[fe.min(chars.len())..(fe + 12).min(chars.len())].iter().collect();
+    let after: String = chars[fe.min(chars.len())..(fe + 12).min(chars.len())].iter().take_while(|c| !matches!(c, ',' | ';' | '(')).collect();
     let before_words = format!(" {before}");
     let mut best: Option<(&'static str, usize)> = None;
     for (cue, role) in cues::ROLE_CUES {
@@ -207,7 +212,7 @@ pub fn is_side_amount(sentence_lower: &str, fs: usize, fe: usize) -> bool {
     let before = window(fs.saturating_sub(20), fs);
     let after = window(fe, fe + 30);
     let wide_before = window(fs.saturating_sub(30), fs);
-    const COMPARE_BEFORE: &[&str] = &["contre ", "comparé", "compared with", "compared to", "versus", " vs", "expectations for", "estimates of", "frente a ", "en comparación"];
+    const COMPARE_BEFORE: &[&str] = &["supérieur", "inférieur", "la barre des", "seuil", "contre ", "comparé", "compared with", "compared to", "versus", " vs", "expectations for", "estimates of", "frente a ", "en comparación"];
     const COMPARE_AFTER: &[&str] = &[" attendu", " expected", "un an plus tôt", "a year earlier", "a year ago", "l'an dernier à la même", "de moins", "de plus qu", " less than", " more than in"];
     const PER_SHARE: &[&str] = &["par action", "per share", "je aktie", "por acción"];
     COMPARE_BEFORE.iter().any(|c| before.contains(c))
@@ -237,6 +242,33 @@ fn better_amount(a: &Amount, b: &Amount) -> bool {
     (b.min != b.max && a.min == a.max) || (a.min == a.max && b.min == b.max && digits(b) > digits(a))
 }
 
+/// Collective subjects that name no company but are what an article reports on.
+const COLLECTIVES: &[&str] = &["start-up", "start-ups", "startups", "startup", "jeunes pousses", "entreprises", "companies", "big tech", "hyperscalers", "empresas", "unternehmen"];
+
+/// Words that end a collective subject: verbs and auxiliaries.
+const SUBJECT_ENDS: &[&str] = &["ont", "sont", "a", "est", "have", "has", "are", "raised", "rose", "spent", "han", "haben", "que", "qui", "which", "who"];
+
+/// "Les start-up e-RH suivent de près, en récoltant 51,15 millions": with no name to hold the
+/// amount, the collective subject before it, as written ("start-up e-RH"), up to its verb.
+fn collective_subject(sentence: &str, fs: usize) -> Option<String> {
+    let head: String = sentence.chars().take(fs).collect();
+    let low = head.to_lowercase();
+    let at = COLLECTIVES.iter().filter_map(|c| low.match_indices(c).map(|(i, _)| i).find(|&i| low[..i].chars().last().map(|ch| !ch.is_alphanumeric()).unwrap_or(true))).min()?;
+    let mut words = Vec::new();
+    for w in head[at..].split_whitespace() {
+        let bare = w.trim_end_matches([',', ';', ':', '.']);
+        let wl = bare.to_lowercase();
+        if !words.is_empty() && (SUBJECT_ENDS.contains(&wl.as_str()) || (wl.ends_with("ent") && wl.chars().count() > 4) || wl.starts_with("s'")) {
+            break;
+        }
+        words.push(bare.to_string());
+        if bare.len() != w.len() || words.len() == 4 {
+            break;
+        }
+    }
+    Some(words.join(" ")).filter(|w| !w.is_empty())
+}
+
 /// Builds the records of one document. Offsets in and out are in the normalised text.
 pub fn build(prep: &Prepared, sentences: &[SentenceOut], entities: &[EntityOut], figs: &[FigureOut], article: &Article) -> Vec<RecordOut> {
     let text = &prep.norm.text;
@@ -252,8 +284,14 @@ pub fn build(prep: &Prepared, sentences: &[SentenceOut], entities: &[EntityOut],
         if action == "other" || is_side_amount(&sl, fs, fe) {
             continue;
         }
+        // "dont 35 millions auprès de Tencent": money put in by the one named after it.
+        let action = if actors.has_agent_after(f.sentence, f.end, s.end) && adjacent_cue(&sl, fs, fe).is_none() { "invest".to_string() } else { action };
         let invests = matches!(action_group(&action), "invest" | "acquire");
-        let Some(pick) = actors.actor_for(f.sentence, s.start, s.end, f.start, f.end, invests) else { continue };
+        let pick = match actors.actor_for(f.sentence, s.start, s.end, f.start, f.end, invests) {
+            Some(p) if p.basis != Basis::Topic => Some(p),
+            topic => collective_subject(sentence, fs).map(|name| ActorPick { name, score: 0.5, basis: Basis::Topic }).or(topic),
+        };
+        let Some(pick) = pick else { continue };
         let tone = sentences.get(f.sentence).and_then(|t| t.tone.clone()).unwrap_or_else(|| lexicon_tone(sentence).0.to_string());
         let target = target_phrase(sentence, fe).unwrap_or_else(|| fallback_target(&action, lang).to_string());
         let record = RecordOut {
