@@ -49,6 +49,10 @@ fn nearest_cue(sentence_lower: &str, fig_start: usize, fig_end: usize, only: Opt
             if i >= fig_start && i < fig_end {
                 continue;
             }
+            // A cue after the figure but past a comma belongs to the next clause.
+            if i >= fig_end && chars[fig_end..i].iter().any(|c| matches!(c, ',' | ';')) {
+                continue;
+            }
             // Cues before the figure weigh more: "a levé 600 M€" over "600 M€ ... de chiffre d'affaires".
             let d = if i < fig_start { fig_start - (i + n).min(fig_start) } else { (i - fig_end) * 2 + 4 };
             if best.map(|b| d < b.1).unwrap_or(true) {
