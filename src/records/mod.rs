@@ -356,3 +356,59 @@ fn merge_into(prev: &mut RecordOut, new: RecordOut, new_actor_stronger: bool) {
     prev.mentions.sort_by_key(|m| m.start);
     prev.confidence = prev.confidence.max(new.confidence);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str, fig: &str) -> (usize, usize) {
+        let b = s.find(fig).unwrap();
+        let st = s[..b].chars().count();
+        (st, st + fig.chars().count())
+    }
+
+    #[test]
+    fn adjacent_cues_overrule_the_head() {
+        let s = "elle a levé 600 millions de dollars et est valorisée 6 milliards d'euros.";
+        let (a, b) = at(s, "6 milliards");
+        assert_eq!(resolve_role(Some("raise"), s, a, b).unwrap().0, "valuation");
+        let s = "microsoft reported $49 billion in cloud revenue wednesday.";
+        let (a, b) = at(s, "$49 billion");
+        assert_eq!(resolve_role(Some("invest"), s, a, b).unwrap().0, "revenue");
+        let s = "der umsatz stieg um 68 prozent auf 6,5 mrd. dollar, der gewinn explodierte um 282 prozent auf 2,4 mrd. dollar.";
+        let (a, b) = at(s, "6,5 mrd. dollar");
+        assert_eq!(resolve_role(Some("revenue"), s, a, b).unwrap().0, "revenue");
+        let (a, b) = at(s, "2,4 mrd. dollar");
+        assert_eq!(resolve_role(Some("revenue"), s, a, b).unwrap().0, "profit");
+    }
+
+    #[test]
+    fn comparisons_and_per_share_amounts_are_not_facts() {
+        let s = "le chiffre d'affaires a atteint 57 milliards, contre 54,92 milliards attendus, et le bénéfice par action 1,30 dollar.";
+        assert!(!is_side_amount(s, at(s, "57 milliards").0, at(s, "57 milliards").1));
+        assert!(is_side_amount(s, at(s, "54,92 milliards").0, at(s, "54,92 milliards").1));
+        assert!(is_side_amount(s, at(s, "1,30 dollar").0, at(s, "1,30 dollar").1));
+        let s = "operating income hit $11.4 billion compared with $10.4 billion a year earlier.";
+        assert!(!is_side_amount(s, at(s, "$11.4 billion").0, at(s, "$11.4 billion").1));
+        assert!(is_side_amount(s, at(s, "$10.4 billion").0, at(s, "$10.4 billion").1));
+    }
+
+    #[test]
+    fn collective_subjects() {
+        let s = "Les start-up e-RH suivent de près, en récoltant 51,15 millions d'euros.";
+        assert_eq!(collective_subject(s, at(s, "51,15").0).as_deref(), Some("start-up e-RH"));
+        let s = "Startups raised $2 billion in March.";
+        assert_eq!(collective_subject(s, at(s, "$2").0).as_deref(), Some("Startups"));
+        assert_eq!(collective_subject("Meta a investi 5 milliards", 15), None);
+    }
+
+    #[test]
+    fn one_fact_many_statements() {
+        let amt = |a: f64, b: f64| Amount { min: Some(a), max: Some(b), currency: Some("USD".into()), approx: false };
+        assert!(same_amount(&amt(65e9, 65e9), &amt(60e9, 65e9)));
+        assert!(same_amount(&amt(492e6, 492e6), &amt(491.85e6, 491.85e6)));
+        assert!(!same_amount(&amt(40e9, 40e9), &amt(60e9, 65e9)));
+        assert!(better_amount(&amt(65e9, 65e9), &amt(60e9, 65e9)));
+        assert!(better_amount(&amt(492e6, 492e6), &amt(491.85e6, 491.85e6)));
+    }
+}
