@@ -284,7 +284,10 @@ pub fn build(prep: &Prepared, sentences: &[SentenceOut], entities: &[EntityOut],
         let sentence = char_slice(text, s.start, s.end);
         let sl = lower(sentence);
         let (fs, fe) = (f.start - s.start, f.end - s.start);
-        let Some((action, role_score)) = resolve_role(f.role.as_deref(), &sl, fs, fe) else { continue };
+        // Without any role word, an investor named after the amount still makes it an investment.
+        let role = resolve_role(f.role.as_deref(), &sl, fs, fe)
+            .or_else(|| actors.has_agent_after(f.sentence, f.end, s.end).then(|| ("invest".to_string(), 0.5)));
+        let Some((action, role_score)) = role else { continue };
         if action == "other" || is_side_amount(&sl, fs, fe) {
             continue;
         }
