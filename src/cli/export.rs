@@ -9,6 +9,8 @@ use crate::store::Store;
 pub enum Format {
     Jsonl,
     Csv,
+    /// One row per record with flat columns (needs --out)
+    Parquet,
 }
 
 #[derive(clap::Args)]
@@ -36,7 +38,16 @@ pub fn run(a: Args) -> Result<()> {
     };
     let mut w = BufWriter::new(sink);
     let ids = store.document_ids()?;
+    if let Format::Parquet = a.format {
+        let path = a.out.as_ref().context("--format parquet writes a file: give --out FILE.parquet")?;
+        let rows = crate::store::parquet::flat_records(&store)?;
+        let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+        crate::store::parquet::write_parquet(file, &rows)?;
+        eprintln!("{} records written to {}", rows.len(), path.display());
+        return Ok(());
+    }
     match a.format {
+        Format::Parquet => unreachable!(),
         Format::Jsonl => {
             for id in &ids {
                 let (doc, _) = store.document(id)?;
@@ -85,3 +96,4 @@ pub fn run(a: Args) -> Result<()> {
     w.flush()?;
     Ok(())
 }
+

@@ -13,10 +13,10 @@ pub const ROLE_CUES: &[(&str, &str)] = &[
     // revenue
     ("chiffre d'affaires", "revenue"), ("revenus", "revenue"), ("ventes", "revenue"), ("recettes", "revenue"), ("facturé", "revenue"),
     ("revenue", "revenue"), ("sales", "revenue"), ("turnover", "revenue"), ("facturación", "revenue"), ("ingresos", "revenue"),
-    ("ventas", "revenue"), ("umsatz", "revenue"), ("erlös", "revenue"), ("einnahmen", "revenue"), ("ca ", "revenue"),
+    ("ventas", "revenue"), ("umsatz", "revenue"), ("erlös", "revenue"), ("einnahmen", "revenue"), ("ca ", "revenue"), ("brought in", "revenue"), ("generated", "revenue"), ("a généré", "revenue"), ("ont généré", "revenue"),
     // profit
     ("bénéfice", "profit"), ("résultat net", "profit"), ("résultat opérationnel", "profit"), ("excédent brut", "profit"), ("ebitda", "profit"),
-    ("ebit", "profit"), ("profit", "profit"), ("net income", "profit"), ("earnings", "profit"), ("operating income", "profit"),
+    ("ebit", "profit"), ("profit", "profit"), ("net income", "profit"), ("operating income", "profit"),
     ("beneficio", "profit"), ("gewinn", "profit"), ("überschuss", "profit"), ("betriebsergebnis", "profit"), ("marge", "profit"),
     // loss
     ("perte", "loss"), ("déficit", "loss"), ("loss", "loss"), ("pérdida", "loss"), ("verlust", "loss"), ("dépréciation", "loss"),

@@ -1,5 +1,6 @@
 //! The SQLite store: one file, documents keyed by content hash, each written in one transaction.
 
+pub mod parquet;
 mod query;
 mod read;
 mod schema;

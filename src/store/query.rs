@@ -15,7 +15,7 @@ pub enum SortKey {
 
 #[derive(Debug, Clone, Default)]
 pub struct RecordFilter {
-    /// Matches the canonical actor or any stored variant (case-insensitive substring).
+    /// Matches the canonical actor or any variant stored for it in any document (case-insensitive substring).
     pub actor: Option<String>,
     pub action: Option<String>,
     pub currency: Option<String>,
@@ -61,7 +61,7 @@ impl Store {
         if let Some(a) = &f.actor {
             let k = p(Value::Text(format!("%{}%", a)), &mut params);
             wh.push(format!(
-                "(r.actor LIKE {k} OR EXISTS (SELECT 1 FROM actor_variants v WHERE v.doc_id = r.doc_id AND v.actor = r.actor AND v.variant LIKE {k}))"
+                "(r.actor LIKE {k} OR EXISTS (SELECT 1 FROM actor_variants v WHERE v.actor = r.actor AND v.variant LIKE {k}))"
             ));
         }
         if let Some(a) = &f.action {

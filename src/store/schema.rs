@@ -112,9 +112,23 @@ CREATE TABLE IF NOT EXISTS rates (
 );
 "#;
 
+/// Reference rates so that `veille query --in USD|EUR` works out of the box: approximate values
+/// of one unit in US dollars, from the ECB euro reference rates of 2025-01-31 (EUR/USD 1.0393)
+/// crossed through the euro. They are inserted only where a currency has no rate yet, so rates
+/// the user imports (`veille rates import FILE.csv`) are never overwritten.
+pub const DEFAULT_RATES_AS_OF: &str = "2025-01-31 (default: ECB reference rates, approximate)";
+pub const DEFAULT_RATES: &[(&str, f64)] = &[
+    ("USD", 1.0), ("EUR", 1.0393), ("GBP", 1.2414), ("CHF", 1.0987), ("JPY", 0.006445), ("CNY", 0.1380), ("CAD", 0.6885),
+    ("AUD", 0.6220), ("SEK", 0.0905), ("NOK", 0.0884), ("DKK", 0.1393), ("INR", 0.01155), ("KRW", 0.000689), ("ZAR", 0.0536),
+    ("BRL", 0.1710), ("HKD", 0.1284), ("SGD", 0.7371), ("PLN", 0.2465),
+];
+
 pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     conn.execute_batch(SCHEMA)?;
+    for (c, usd) in DEFAULT_RATES {
+        conn.execute("INSERT OR IGNORE INTO rates (currency, usd, as_of) VALUES (?1, ?2, ?3)", rusqlite::params![c, usd, DEFAULT_RATES_AS_OF])?;
+    }
     if current < VERSION {
         conn.execute_batch(&format!("PRAGMA user_version = {VERSION}"))?;
     }
