@@ -1,4 +1,9 @@
 fn main() {
+    // Like other Unix filters, end quietly when the reader of our output goes away (`| head`).
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     if let Err(e) = veille::cli::run() {
         // A closed pipe (`veille export | head`) is the reader's choice, not an error.
         let broken_pipe = |c: &(dyn std::error::Error + 'static)| {
