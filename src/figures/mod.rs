@@ -72,6 +72,20 @@ pub struct Context {
     pub published: Option<NaiveDate>,
 }
 
+/// Rounds to 15 significant digits: "4,23 milliards" is 4.23 × 10⁹ computed in binary
+/// floating point (4230000000.0000005); the text states 4230000000 exactly.
+pub fn tidy(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let mag = 10f64.powi(15 - v.abs().log10().ceil() as i32);
+    if !mag.is_finite() || mag == 0.0 {
+        return v;
+    }
+    let r = (v * mag).round() / mag;
+    if r.is_finite() { r } else { v }
+}
+
 pub fn extract(text: &str, ctx: &Context) -> Vec<Figure> {
     let toks = lex::tokenize(text, ctx.lang);
     let g = grammar::G::new(text, &toks, ctx);
@@ -100,8 +114,8 @@ pub fn extract(text: &str, ctx: &Context) -> Vec<Figure> {
         out.push(Figure {
             text: t.to_string(),
             kind: r.kind,
-            min: r.min,
-            max: r.max,
+            min: r.min.map(tidy),
+            max: r.max.map(tidy),
             unit: r.unit,
             approx: r.approx,
             bound: r.bound,
@@ -111,4 +125,18 @@ pub fn extract(text: &str, ctx: &Context) -> Vec<Figure> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tidy_tests {
+    use super::*;
+
+    #[test]
+    fn decimal_scales_give_the_stated_value_exactly() {
+        let f = extract("Le bénéfice atteint 4,23 milliards d'euros et 36,46 milliards de dollars.", &Context::default());
+        assert_eq!(f[0].min, Some(4_230_000_000.0));
+        assert_eq!(f[1].min, Some(36_460_000_000.0));
+        assert_eq!(tidy(0.1 + 0.2), 0.3);
+        assert_eq!(tidy(-13.81), -13.81);
+    }
 }
