@@ -76,7 +76,10 @@ pub fn decode_bio(tags: &[(String, f32)], feats: &TokenFeatures, text: &str) -> 
                 }
                 break;
             }
-            (e > s).then_some((s, e, l, p))
+            // Names are capitalised in the languages veille reads; an all-lowercase span
+            // ("adtech", "capex") is a tagging slip.
+            let has_capital = chars[s..e].iter().any(|c| c.is_uppercase() || c.is_ascii_digit());
+            (e > s && has_capital).then_some((s, e, l, p))
         })
         .collect();
     // A name the tagger cut in two ("QTS" + "Data Centers"): spans separated by one space merge,
@@ -161,6 +164,17 @@ mod tests {
         let ents = decode_bio(&tags, &feats, text);
         let got: Vec<(&str, &str)> = ents.iter().map(|e| (crate::text::char_slice(text, e.0, e.1), e.2.as_str())).collect();
         assert_eq!(got, vec![("Microsoft", "ORG"), ("QTS Data Centers", "ORG")]);
+    }
+
+    #[test]
+    fn lowercase_spans_are_not_names() {
+        let text = "la start-up adtech Criteo";
+        let spans = vec![(0, 2), (2, 11), (11, 18), (18, 25)];
+        let feats = TokenFeatures { dim: 1, vectors: vec![0.0; 4], spans, word_start: vec![true; 4] };
+        let t = |s: &str| (s.to_string(), 0.9f32);
+        let ents = decode_bio(&[t("O"), t("O"), t("B-ORG"), t("B-ORG")], &feats, text);
+        assert_eq!(ents.len(), 1);
+        assert_eq!(crate::text::char_slice(text, ents[0].0, ents[0].1), "Criteo");
     }
 }
 
