@@ -70,6 +70,11 @@ fn e5_q8_matches_reference() {
 }
 
 #[test]
+fn e5_int8_matches_reference() {
+    check(Precision::Int8, 0.995);
+}
+
+#[test]
 fn e5_document_on_example() {
     let Some(e) = engine(Precision::F32) else { return };
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/examples/fr_meta_ia_2025.txt"))

@@ -232,11 +232,13 @@ fn own_bert_matches_candle_transformers() {
 fn quantised_paths_run_close() {
     let (_t, dir) = make_model(A::Bert, false);
     let f = engine(&dir, opts(64, 8));
-    let q = engine(&dir, EngineOptions { precision: Precision::Q8_0, ..opts(64, 8) });
     let a = f.embed(&DOCS).unwrap();
-    let b = q.embed(&DOCS).unwrap();
-    for (x, y) in a.iter().zip(&b) {
-        assert!(veille::model::cosine(x, y) > 0.99);
+    for p in [Precision::Q8_0, Precision::Int8] {
+        let q = engine(&dir, EngineOptions { precision: p, ..opts(64, 8) });
+        let b = q.embed(&DOCS).unwrap();
+        for (x, y) in a.iter().zip(&b) {
+            assert!(veille::model::cosine(x, y) > 0.99, "{p:?}");
+        }
     }
 }
 
@@ -414,4 +416,59 @@ fn hub_cache_layout_offline() {
     }
     let err = Engine::load(&ModelSource::parse("test-org/absent").unwrap(), DeviceChoice::Cpu).err().unwrap().to_string();
     assert!(err.contains("HF_HUB_OFFLINE"), "{err}");
+}
+
+#[test]
+fn lower_layers_then_upper_layers_equal_one_full_pass() {
+    let (_t, dir) = make_model(A::Bert, false);
+    // A small window forces long sentences into overlapping chunks.
+    let e = engine(&dir, opts(16, 3));
+    let sents: Vec<Vec<(usize, usize)>> = DOCS.iter().map(|d| sentences(d)).collect();
+    let input: Vec<(&str, &[(usize, usize)])> = DOCS.iter().zip(&sents).map(|(d, s)| (*d, s.as_slice())).collect();
+    let full = e.encode_documents(&input).unwrap();
+    for from in [0, 1, 2] {
+        let (mut encs, chunks) = e.encode_lower(&input, from).unwrap();
+        e.finish_documents(&mut encs, &chunks, from).unwrap();
+        for (a, b) in full.iter().zip(&encs) {
+            assert_eq!(a.tokens, b.tokens);
+            assert_eq!(a.n_chunks, b.n_chunks);
+            assert!(max_diff(&a.vectors, &b.vectors) < 1e-4, "from layer {from}: {}", max_diff(&a.vectors, &b.vectors));
+        }
+    }
+}
+
+#[test]
+fn merged_adapter_runs_as_the_trainable_replica_and_survives_saving() {
+    use veille::train::adapt::{AdaptConfig, Replica};
+    let (_t, dir) = make_model(A::Bert, false);
+    let mut e = engine(&dir, opts(64, 4));
+    let text = DOCS[0];
+    let sents = sentences(text);
+    let (_, chunks) = e.encode_lower(&[(text, &sents)], 1).unwrap();
+    let cfg = AdaptConfig { layers: 1, rank: 4, ..Default::default() };
+    let rep = Replica::new(e.encoder.as_bert().unwrap(), &cfg).unwrap();
+    // B starts at zero; give every update a value so that merging has something to prove.
+    for v in rep.vars() {
+        v.set(&Tensor::randn(0f32, 0.2, v.shape(), &Device::Cpu).unwrap()).unwrap();
+    }
+    let adapter = rep.adapter().unwrap();
+    let h = 32;
+    let c = &chunks[0];
+    let t = c.states.len() / h;
+    let x = Tensor::from_vec(c.states.clone(), (1, t, h), &Device::Cpu).unwrap();
+    let mask = Tensor::zeros((1, 1, 1, t), DType::F32, &Device::Cpu).unwrap();
+    let want: Vec<f32> = rep.forward(&x, &mask).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+    let before = e.run_upper(&[c.states.as_slice()], 1).unwrap().remove(0);
+    assert!(max_diff(&before, &want) > 1e-3, "the adapter changes the output");
+
+    // Through the heads' files, as `veille analyze` loads them.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut heads = veille::train::heads::TaskHeads::new(1, h, &Device::Cpu).unwrap();
+    heads.labels.adapter = Some(veille::train::heads::AdapterMeta { rank: adapter.rank, alpha: adapter.alpha, layers: vec![1] });
+    heads.adapter = Some(adapter);
+    heads.save(tmp.path()).unwrap();
+    let loaded = veille::train::heads::TaskHeads::load(tmp.path(), &Device::Cpu).unwrap();
+    e.apply_adapter(loaded.adapter.as_ref().expect("adapter read back")).unwrap();
+    let got = e.run_upper(&[c.states.as_slice()], 1).unwrap().remove(0);
+    assert!(max_diff(&got, &want) < 1e-4, "merged vs replica: {}", max_diff(&got, &want));
 }

@@ -20,8 +20,11 @@ fn engine() -> Option<Engine> {
 
 #[test]
 fn committed_heads_keep_their_quality_on_the_corpus_test_split() {
-    let Some(engine) = engine() else { return };
+    let Some(mut engine) = engine() else { return };
     let heads = TaskHeads::load(&heads_dir(), &candle_core::Device::Cpu).unwrap();
+    if let Some(a) = &heads.adapter {
+        engine.apply_adapter(a).unwrap();
+    }
     let docs = corpus::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/annotated/test")).unwrap();
     assert!(docs.len() >= 20, "test split has {} documents", docs.len());
     let prepared: Vec<fit::Prepared> = docs.iter().map(|(_, d)| fit::prepare(d, &engine, &heads.labels).unwrap()).collect();
@@ -43,7 +46,7 @@ fn seed_example_gives_its_three_gold_records() {
     }
     let Some(engine) = engine() else { return };
     let heads = TaskHeads::load(&heads_dir(), &candle_core::Device::Cpu).unwrap();
-    let reader = HeadsReader { featurizer: engine, heads };
+    let reader = HeadsReader::new(engine, heads).unwrap();
     let bytes = std::fs::read(&example).unwrap();
     let article = veille::ingest::read_bytes("fr_meta_ia_2025.txt", "txt", &bytes).unwrap().remove(0).unwrap();
     let doc = veille::pipeline::analyze(&article, Some(&reader)).unwrap();

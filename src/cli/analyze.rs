@@ -30,6 +30,9 @@ pub struct Args {
     /// auto, cpu, cuda[:N] or metal
     #[arg(long, default_value = "auto")]
     device: String,
+    /// Encoder arithmetic: auto (f32 on CPU, f16 on GPU), f32, f16, bf16, int8, q8_0, q4_0
+    #[arg(long, default_value = "auto")]
+    precision: String,
 }
 
 /// The heads shipped with veille: $VEILLE_HEADS, else models/heads of the source tree.
@@ -43,13 +46,15 @@ fn load_reader(a: &Args) -> Result<Option<Box<dyn pipeline::Reader>>> {
     }
     let source = crate::model::ModelSource::parse(&a.model)?;
     let device: crate::model::DeviceChoice = a.device.parse()?;
-    let engine = crate::model::Engine::load(&source, device)
+    let precision: crate::model::Precision = a.precision.parse().map_err(anyhow::Error::msg)?;
+    let opts = crate::model::EngineOptions { precision, ..Default::default() };
+    let engine = crate::model::Engine::load_with(&source, device, opts)
         .with_context(|| "cannot load the base encoder (run `models/fetch`, or pass --no-model for the grammar alone)".to_string())?;
     let dir = a.heads.clone().unwrap_or_else(default_heads);
     let heads = crate::train::heads::TaskHeads::load(&dir, &candle_core::Device::Cpu)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("cannot load the task heads from {} (train them with `veille train`)", dir.display()))?;
-    Ok(Some(Box::new(crate::train::reader::HeadsReader { featurizer: engine, heads })))
+    Ok(Some(Box::new(crate::train::reader::HeadsReader::new(engine, heads).map_err(anyhow::Error::msg)?)))
 }
 
 pub fn run(a: Args) -> Result<()> {

@@ -36,7 +36,7 @@ pub struct BenchArgs {
     model: String,
     #[arg(long, default_value = "cpu")]
     device: String,
-    /// Precisions to measure (f32, f16, bf16, q8_0, q4_0)
+    /// Precisions to measure (f32, f16, bf16, int8, q8_0, q4_0)
     #[arg(long, value_delimiter = ',', default_value = "f32,q8_0,q4_0")]
     precision: Vec<String>,
     /// Batch sizes
@@ -51,6 +51,13 @@ pub struct BenchArgs {
     /// Folders of articles to read (default: corpora/ and the shared example)
     #[arg(long)]
     texts: Vec<PathBuf>,
+    /// Fixed shapes instead of documents, BATCHxSEQ (e.g. 1x128,8x128,32x128,8x512): the protocol
+    /// of benches/pytorch_bench.py, for side-by-side figures
+    #[arg(long, value_delimiter = ',')]
+    fixed: Vec<String>,
+    /// Timed runs per fixed shape (the median is reported)
+    #[arg(long, default_value_t = 7)]
+    runs: usize,
 }
 
 pub fn bench(a: BenchArgs) -> Result<()> {
@@ -67,6 +74,19 @@ pub fn bench(a: BenchArgs) -> Result<()> {
         texts,
         min_tokens: a.min_tokens,
     };
+    if !a.fixed.is_empty() {
+        let cases = a
+            .fixed
+            .iter()
+            .map(|c| {
+                let (b, t) = c.split_once('x').with_context(|| format!("--fixed {c:?}: expected BATCHxSEQ"))?;
+                Ok((b.trim().parse()?, t.trim().parse()?))
+            })
+            .collect::<Result<Vec<(usize, usize)>>>()?;
+        let rows = bench::run_fixed(&cfg, &cases, 2, a.runs.max(1)).context("running the encoder benchmark")?;
+        print!("{}", bench::report_fixed(&rows));
+        return Ok(());
+    }
     let rows = bench::run_bench(&cfg).context("running the encoder benchmark")?;
     print!("{}", bench::report(&rows));
     Ok(())

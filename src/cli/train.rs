@@ -3,8 +3,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use crate::model::{DeviceChoice, Engine, ModelSource};
-use crate::train::{corpus, fit, heads::TaskHeads};
+use crate::model::{CachedChunk, DeviceChoice, Engine, ModelSource};
+use crate::train::{adapt, corpus, features, fit, heads::AdapterMeta, heads::TaskHeads};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -19,12 +19,23 @@ pub struct Args {
     model: String,
     #[arg(long, default_value = "cpu")]
     device: String,
+    /// Epochs of the MLP heads
     #[arg(long, default_value_t = 30)]
     epochs: usize,
     #[arg(long, default_value_t = 13)]
     seed: u64,
+    /// Learning rate of the MLP heads
     #[arg(long, default_value_t = 2e-3)]
     lr: f64,
+    /// Top encoder layers fine-tuned with LoRA adapters (0: frozen encoder, heads only)
+    #[arg(long, default_value_t = 2)]
+    adapt_layers: usize,
+    #[arg(long, default_value_t = 8)]
+    adapt_rank: usize,
+    #[arg(long, default_value_t = 4)]
+    adapt_epochs: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    adapt_lr: f64,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -34,16 +45,66 @@ pub fn run(a: Args) -> Result<()> {
     anyhow::ensure!(errs.is_empty(), "the corpus has {} problem(s); run `veille corpus check`:\n{}", errs.len(), errs.join("\n"));
     let source = ModelSource::parse(&a.model)?;
     let device: DeviceChoice = a.device.parse()?;
-    let engine = Engine::load(&source, device).context("loading the base encoder")?;
+    let mut engine = Engine::load(&source, device).context("loading the base encoder")?;
     let labels = TaskHeads::new(a.seed, 1, &candle_core::Device::Cpu)?.labels;
-    eprintln!("encoding {} documents (frozen encoder)...", docs.len());
-    let mut prepared = Vec::with_capacity(docs.len());
-    for (i, (_, d)) in docs.iter().enumerate() {
-        prepared.push(fit::prepare(d, &engine, &labels).map_err(anyhow::Error::msg)?);
-        if (i + 1) % 25 == 0 {
-            eprintln!("  {}/{} ({:.0} s)", i + 1, docs.len(), t0.elapsed().as_secs_f64());
+    let n_layers = engine.encoder.as_bert().map(|b| b.num_layers());
+    anyhow::ensure!(a.adapt_layers == 0 || n_layers.is_some(), "--adapt-layers needs a BERT-layout encoder; pass --adapt-layers 0");
+    let n_layers = n_layers.unwrap_or(0);
+    let from = n_layers - a.adapt_layers.min(n_layers);
+
+    // One pass of the frozen lower layers over the corpus, cached per chunk.
+    let texts: Vec<(String, Vec<(usize, usize)>)> = docs.iter().map(|(_, d)| fit::normalised(d)).collect();
+    eprintln!("encoding {} documents (layers below {from} frozen and cached)...", docs.len());
+    let mut encs = Vec::with_capacity(docs.len());
+    let mut chunks: Vec<CachedChunk> = Vec::new();
+    for (g, group) in texts.chunks(8).enumerate() {
+        let input: Vec<(&str, &[(usize, usize)])> = group.iter().map(|(t, s)| (t.as_str(), s.as_slice())).collect();
+        if a.adapt_layers == 0 {
+            encs.extend(engine.encode_documents(&input)?);
+            continue;
+        }
+        let (e, c) = engine.encode_lower(&input, from)?;
+        let base = encs.len();
+        encs.extend(e);
+        chunks.extend(c.into_iter().map(|mut c| {
+            c.doc += base;
+            c
+        }));
+        if (g + 1) % 4 == 0 {
+            eprintln!("  {}/{} ({:.0} s)", encs.len(), docs.len(), t0.elapsed().as_secs_f64());
         }
     }
+    if a.adapt_layers > 0 {
+        engine.finish_documents(&mut encs, &chunks, from)?;
+    }
+    let mut prepared: Vec<fit::Prepared> =
+        docs.iter().zip(&encs).map(|((_, d), e)| fit::prepare_with(d, features::from_encoding(e), &labels)).collect();
+
+    let adapter = if a.adapt_layers > 0 {
+        let mut per_doc: Vec<Vec<&CachedChunk>> = vec![Vec::new(); docs.len()];
+        for c in &chunks {
+            per_doc[c.doc].push(c);
+        }
+        let gold: Vec<Vec<adapt::ChunkGold>> = prepared.iter().zip(&per_doc).map(|(p, cs)| adapt::chunk_gold(p, cs, &labels.tags)).collect();
+        let pick = |split: &str| -> Vec<(&CachedChunk, &adapt::ChunkGold)> {
+            prepared.iter().enumerate().filter(|(_, p)| p.split == split).flat_map(|(d, _)| per_doc[d].iter().copied().zip(gold[d].iter())).collect()
+        };
+        let cfg = adapt::AdaptConfig { layers: a.adapt_layers, rank: a.adapt_rank, epochs: a.adapt_epochs, lr: a.adapt_lr, seed: a.seed, ..Default::default() };
+        let bert = engine.encoder.as_bert().expect("checked above");
+        let n = (labels.tags.len(), labels.roles.len(), labels.tones.len());
+        let adapter = adapt::fit_adapter(bert, &pick("train"), &pick("dev"), n, cfg, &mut |l| eprintln!("{l}"))?;
+        engine.apply_adapter(&adapter)?;
+        engine.finish_documents(&mut encs, &chunks, from)?;
+        for (p, e) in prepared.iter_mut().zip(&encs) {
+            p.feats = features::from_encoding(e);
+        }
+        eprintln!("adapted features ready ({:.0} s)", t0.elapsed().as_secs_f64());
+        Some(adapter)
+    } else {
+        None
+    };
+    drop(chunks);
+
     let dim = prepared.iter().map(|p| p.feats.dim).find(|&d| d > 0).unwrap_or(384);
     let cfg = fit::FitConfig { seed: a.seed, epochs: a.epochs, lr: a.lr, ..Default::default() };
     let (mut heads, history) = fit::fit(&prepared, dim, cfg, &mut |line| eprintln!("{line}"))?;
@@ -60,7 +121,7 @@ pub fn run(a: Args) -> Result<()> {
     eprintln!("document tone rule {rule:?}: macro-F1 train {train_f1:.3}, dev {dev_doc:.3}, test {test_doc:.3}");
     heads.labels.doc_tone = Some(rule);
     let test_scores = fit::evaluate(&heads, &test)?;
-    let dev: Vec<&fit::Prepared> = prepared.iter().filter(|p| p.split == "dev").collect();
+    let dev = split("dev");
     let dev_scores = fit::evaluate(&heads, &dev)?;
     let _ = &history;
     eprintln!(
@@ -73,14 +134,21 @@ pub fn run(a: Args) -> Result<()> {
         "corpus": a.corpus.display().to_string(),
         "documents": prepared.len(),
         "sentences": {"train": count("train"), "dev": count("dev"), "test": count("test")},
-        "settings": {"seed": a.seed, "epochs": a.epochs, "lr": a.lr, "batch": cfg.batch, "optimizer": "AdamW (weight decay 0.01)", "encoder_frozen": true},
+        "settings": {"seed": a.seed, "epochs": a.epochs, "lr": a.lr, "batch": cfg.batch, "optimizer": "AdamW (weight decay 0.01)",
+                     "encoder_frozen": adapter.is_none(), "adapter_layers": a.adapt_layers, "adapter_rank": a.adapt_rank,
+                     "adapter_epochs": a.adapt_epochs, "adapter_lr": a.adapt_lr},
         "dev": dev_scores,
         "document_tone_macro_f1": {"train": train_f1, "dev": dev_doc, "test": test_doc},
         "test": test_scores,
         "seconds": t0.elapsed().as_secs(),
     });
+    if let Some(ad) = &adapter {
+        let mut layers: Vec<usize> = ad.pairs.iter().map(|p| p.layer).collect();
+        layers.dedup();
+        heads.labels.adapter = Some(AdapterMeta { rank: ad.rank, alpha: ad.alpha, layers });
+    }
+    heads.adapter = adapter;
     heads.save(&a.out).map_err(anyhow::Error::msg)?;
     eprintln!("wrote {} in {:.0} s", a.out.display(), t0.elapsed().as_secs_f64());
     Ok(())
 }
-

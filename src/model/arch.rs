@@ -110,6 +110,20 @@ impl Encoder {
         }
     }
 
+    /// The BERT-layout encoder, where it is one (layer-level access for adapters and training).
+    pub fn as_bert(&self) -> Option<&BertEncoder> {
+        match self {
+            Encoder::Bert(b) => Some(b),
+            _ => None,
+        }
+    }
+    pub fn as_bert_mut(&mut self) -> Option<&mut BertEncoder> {
+        match self {
+            Encoder::Bert(b) => Some(b),
+            _ => None,
+        }
+    }
+
     /// Most tokens one sequence may hold (special tokens included).
     pub fn max_positions(&self, config_max: usize) -> usize {
         match self {

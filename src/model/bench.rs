@@ -183,3 +183,88 @@ pub fn report(rows: &[BenchRow]) -> String {
     }
     s
 }
+
+/// One fixed-shape measurement (the protocol of `benches/pytorch_bench.py`).
+#[derive(Debug, Clone)]
+pub struct FixedRow {
+    pub precision: Precision,
+    pub batch: usize,
+    pub seq: usize,
+    pub median_ms: f64,
+    pub min_ms: f64,
+    pub tokens_per_s: f64,
+    pub peak_mb: f64,
+}
+
+/// Fixed shapes, as the PyTorch side-by-side runs them: the articles' tokens laid end to end,
+/// each row `<s>` + a window of that stream + `</s>` (no padding), `warmup` untimed forwards, then
+/// the median of `runs` timed ones; tokens/s = batch × seq / median.
+pub fn run_fixed(cfg: &BenchConfig, cases: &[(usize, usize)], warmup: usize, runs: usize) -> Result<Vec<FixedRow>> {
+    let mut texts = cfg.texts.clone();
+    if texts.is_empty() {
+        texts.push(include_str!("bench_fallback.txt").to_string());
+    }
+    let mut rows = Vec::new();
+    for &prec in &cfg.precisions {
+        let opts = EngineOptions { precision: prec, ..Default::default() };
+        let engine = Engine::load_with(&cfg.source, cfg.device, opts)?;
+        let mut stream: Vec<u32> = Vec::new();
+        for t in &texts {
+            stream.extend(engine.tokenizer.encode(t)?.0);
+        }
+        for &(b, t) in cases {
+            let w = t.saturating_sub(2).max(1);
+            let mut ids = Vec::with_capacity(b * t);
+            for r in 0..b {
+                ids.push(engine.tokenizer.cls);
+                for j in 0..w {
+                    ids.push(stream.get((r * w + j) % stream.len().max(1)).copied().unwrap_or(engine.tokenizer.pad));
+                }
+                ids.push(engine.tokenizer.sep);
+            }
+            let dev = engine.device();
+            let idt = candle_core::Tensor::from_vec(ids, (b, w + 2), &dev)?;
+            let mask = candle_core::Tensor::ones((b, w + 2), candle_core::DType::U32, &dev)?;
+            let mut times = Vec::with_capacity(runs);
+            for i in 0..warmup + runs {
+                let t0 = Instant::now();
+                let out = engine.encoder.forward(&idt, &mask)?;
+                // make sure the work is done (GPU queues) before the clock stops
+                let _ = out.sum_all()?.to_dtype(candle_core::DType::F32)?.to_scalar::<f32>()?;
+                if i >= warmup {
+                    times.push(t0.elapsed().as_secs_f64());
+                }
+            }
+            times.sort_by(|a, b| a.total_cmp(b));
+            let med = times[times.len() / 2];
+            rows.push(FixedRow {
+                precision: prec,
+                batch: b,
+                seq: w + 2,
+                median_ms: med * 1e3,
+                min_ms: times[0] * 1e3,
+                tokens_per_s: (b * (w + 2)) as f64 / med,
+                peak_mb: peak_rss_kb().unwrap_or(0) as f64 / 1024.0,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// A printable table of fixed-shape rows.
+pub fn report_fixed(rows: &[FixedRow]) -> String {
+    let mut s = format!("{:<6} {:>5} {:>5} {:>10} {:>9} {:>10} {:>9}\n", "prec", "batch", "seq", "median ms", "min ms", "tokens/s", "peak MB");
+    for r in rows {
+        s.push_str(&format!(
+            "{:<6} {:>5} {:>5} {:>10.1} {:>9.1} {:>10.0} {:>9.0}\n",
+            format!("{:?}", r.precision),
+            r.batch,
+            r.seq,
+            r.median_ms,
+            r.min_ms,
+            r.tokens_per_s,
+            r.peak_mb
+        ));
+    }
+    s
+}

@@ -65,6 +65,8 @@ pub enum Precision {
     Q8_0,
     /// 4-bit blocks (GGML Q4_0) through `QMatMul`: the packaged e5 weights as shipped.
     Q4_0,
+    /// i8 weights per output channel, u8 activations per row, i32 sums (AVX-512 VNNI on CPU).
+    Int8,
 }
 
 impl std::str::FromStr for Precision {
@@ -77,7 +79,8 @@ impl std::str::FromStr for Precision {
             "bf16" => Precision::BF16,
             "q8" | "q8_0" => Precision::Q8_0,
             "q4" | "q4_0" => Precision::Q4_0,
-            o => return Err(format!("unknown precision {o:?} (auto, f32, f16, bf16, q8_0, q4_0)")),
+            "int8" | "i8" => Precision::Int8,
+            o => return Err(format!("unknown precision {o:?} (auto, f32, f16, bf16, q8_0, q4_0, int8)")),
         })
     }
 }
@@ -98,7 +101,7 @@ impl Precision {
             Precision::F16 => DType::F16,
             Precision::BF16 => DType::BF16,
             // quantised matmuls take f32 activations on CPU
-            Precision::Q8_0 | Precision::Q4_0 if device.is_cpu() => DType::F32,
+            Precision::Q8_0 | Precision::Q4_0 | Precision::Int8 if device.is_cpu() => DType::F32,
             _ => super::device::default_dtype(device),
         }
     }
@@ -110,11 +113,19 @@ pub enum Lin {
     /// `wt` is W transposed and contiguous: shape (in, out).
     Dense { wt: Tensor, b: Tensor },
     Quant { w: Arc<QMatMul>, b: Tensor },
+    /// CPU int8 (see [`super::int8`]); the bias lives inside.
+    Int8(Arc<super::int8::Int8Linear>),
 }
 
 impl Lin {
     /// From a dense (out, in) weight, stored at the requested precision.
     pub fn new(w: &Tensor, b: &Tensor, prec: Precision, dtype: DType) -> Result<Self> {
+        if prec == Precision::Int8 && w.device().is_cpu() {
+            let (n, k) = w.dims2()?;
+            let wv = w.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
+            let bv = b.to_dtype(DType::F32)?.to_vec1::<f32>()?;
+            return Ok(Lin::Int8(Arc::new(super::int8::Int8Linear::new(&wv, &bv, n, k))));
+        }
         match prec.ggml() {
             Some(q) if w.dim(1)? % q.block_size() == 0 && w.device().is_cpu() => {
                 let qt = QTensor::quantize(&w.to_dtype(DType::F32)?, q)?;
@@ -135,6 +146,7 @@ impl Lin {
     pub fn out_dim(&self) -> usize {
         match self {
             Lin::Dense { b, .. } | Lin::Quant { b, .. } => b.dims1().unwrap_or(0),
+            Lin::Int8(l) => l.n,
         }
     }
     /// x: (..., in) -> (..., out).
@@ -150,8 +162,91 @@ impl Lin {
                 y.reshape(od)
             }
             Lin::Quant { w, b } => w.forward(x)?.broadcast_add(b),
+            Lin::Int8(l) => {
+                let dims = x.dims().to_vec();
+                let rows: usize = dims[..dims.len() - 1].iter().product();
+                let xv = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
+                let mut od = dims.clone();
+                *od.last_mut().unwrap() = l.n;
+                Tensor::from_vec(l.forward(&xv, rows), od, x.device())
+            }
         }
     }
+}
+
+impl Lin {
+    /// The weight as a dense f32 (in, out) tensor on the CPU, dequantised if stored in blocks.
+    pub fn dense_wt(&self) -> Result<Tensor> {
+        match self {
+            Lin::Dense { wt, .. } => wt.to_dtype(DType::F32)?.to_device(&Device::Cpu),
+            Lin::Quant { w, .. } => match w.as_ref() {
+                QMatMul::QTensor(q) => q.dequantize(&Device::Cpu)?.t()?.contiguous(),
+                QMatMul::Tensor(t) | QMatMul::TensorF16(t) => t.to_dtype(DType::F32)?.to_device(&Device::Cpu)?.t()?.contiguous(),
+            },
+            Lin::Int8(l) => Tensor::from_vec(l.dequantized(), (l.n, l.k), &Device::Cpu)?.t()?.contiguous(),
+        }
+    }
+    /// The bias as f32 on the CPU.
+    pub fn bias_f32(&self) -> Result<Tensor> {
+        match self {
+            Lin::Dense { b, .. } | Lin::Quant { b, .. } => b.to_dtype(DType::F32)?.to_device(&Device::Cpu),
+            Lin::Int8(l) => Tensor::from_vec(l.bias().to_vec(), l.n, &Device::Cpu),
+        }
+    }
+    /// `W += delta` with `delta` in the (in, out) orientation; quantised weights are requantised
+    /// to their block type, so a merged adapter costs nothing at run time.
+    pub fn add_delta(&mut self, delta: &Tensor) -> Result<()> {
+        let w = (self.dense_wt()? + delta.to_dtype(DType::F32)?.to_device(&Device::Cpu)?)?;
+        *self = match self {
+            Lin::Dense { wt, b } => Lin::Dense { wt: w.to_dtype(wt.dtype())?.to_device(wt.device())?.contiguous()?, b: b.clone() },
+            Lin::Quant { w: q, b } => {
+                let qt = match q.as_ref() {
+                    QMatMul::QTensor(qt) => QTensor::quantize(&w.t()?.contiguous()?, qt.dtype())?,
+                    _ => QTensor::quantize(&w.t()?.contiguous()?, GgmlDType::Q8_0)?,
+                };
+                Lin::Quant { w: Arc::new(QMatMul::from_qtensor(qt)?), b: b.clone() }
+            }
+            Lin::Int8(l) => {
+                let wv = w.t()?.contiguous()?.flatten_all()?.to_vec1::<f32>()?;
+                Lin::Int8(Arc::new(super::int8::Int8Linear::new(&wv, l.bias(), l.n, l.k)))
+            }
+        };
+        Ok(())
+    }
+}
+
+/// The four linear maps of a transformer layer, in the engine's layout (Q/K/V fused, with the
+/// attention scale folded into the Q rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinName {
+    Qkv,
+    AttnOut,
+    FfIn,
+    FfOut,
+}
+
+impl LinName {
+    pub const ALL: [LinName; 4] = [LinName::Qkv, LinName::AttnOut, LinName::FfIn, LinName::FfOut];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinName::Qkv => "qkv",
+            LinName::AttnOut => "ao",
+            LinName::FfIn => "fi",
+            LinName::FfOut => "fo",
+        }
+    }
+    pub fn parse(s: &str) -> Option<LinName> {
+        LinName::ALL.into_iter().find(|n| n.as_str() == s)
+    }
+}
+
+/// Dense f32 CPU copies of one layer's parameters, in the order of [`LinName::ALL`] for the
+/// linear maps (weight (in, out), bias), then the two LayerNorms (weight, bias).
+pub struct LayerTensors {
+    pub lins: Vec<(Tensor, Tensor)>,
+    pub attn_norm: (Tensor, Tensor),
+    pub out_norm: (Tensor, Tensor),
+    pub eps: f64,
 }
 
 /// Token embedding table: dense, or Q4_0 rows dequantised on lookup (the packaged e5 table is
@@ -329,6 +424,34 @@ impl BertEncoder {
     }
     pub fn device(&self) -> &Device {
         &self.device
+    }
+
+    pub fn act(&self) -> Act {
+        self.cfg.hidden_act
+    }
+
+    fn lin_mut(&mut self, layer: usize, name: LinName) -> Result<&mut Lin> {
+        let n = self.layers.len();
+        let l = self.layers.get_mut(layer).ok_or_else(|| candle_core::Error::Msg(format!("layer {layer} out of range (the encoder has {n})")))?;
+        Ok(match name {
+            LinName::Qkv => &mut l.qkv,
+            LinName::AttnOut => &mut l.ao,
+            LinName::FfIn => &mut l.fi,
+            LinName::FfOut => &mut l.fo,
+        })
+    }
+
+    /// Dense copies of layer `layer`'s parameters (for training a replica of it).
+    pub fn layer_tensors(&self, layer: usize) -> Result<LayerTensors> {
+        let l = self.layers.get(layer).ok_or_else(|| candle_core::Error::Msg(format!("layer {layer} out of range")))?;
+        let norm = |n: &Norm| -> Result<(Tensor, Tensor)> { Ok((n.w.to_dtype(DType::F32)?.to_device(&Device::Cpu)?, n.b.to_dtype(DType::F32)?.to_device(&Device::Cpu)?)) };
+        let lins = [&l.qkv, &l.ao, &l.fi, &l.fo].iter().map(|x| Ok((x.dense_wt()?, x.bias_f32()?))).collect::<Result<Vec<_>>>()?;
+        Ok(LayerTensors { lins, attn_norm: norm(&l.aln)?, out_norm: norm(&l.oln)?, eps: l.aln.eps as f64 })
+    }
+
+    /// Adds `delta` ((in, out) orientation) to one linear map of one layer.
+    pub fn add_delta(&mut self, layer: usize, name: LinName, delta: &Tensor) -> Result<()> {
+        self.lin_mut(layer, name)?.add_delta(delta)
     }
 
     /// Embedding output, (B, T, H). `ids` and `type_ids` are (B, T) u32.

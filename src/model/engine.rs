@@ -221,6 +221,30 @@ fn chunk_ranges(doc: usize, sent_ranges: &[(usize, usize)], w: usize, overlap: u
     out
 }
 
+/// A chunk of a document with its hidden states at some layer: (end - start + 2) x H rows, CLS
+/// first. Tokens `own_start..own_end` are the ones this chunk answers for.
+#[derive(Debug, Clone)]
+pub struct CachedChunk {
+    pub doc: usize,
+    pub start: usize,
+    pub end: usize,
+    pub own_start: usize,
+    pub own_end: usize,
+    pub states: Vec<f32>,
+}
+
+/// Copies each chunk's own token rows into its document's vectors.
+fn scatter(encs: &mut [DocEncoding], chunks: &[Chunk], outs: &[Vec<f32>], h: usize) {
+    for (c, o) in chunks.iter().zip(outs) {
+        let e = &mut encs[c.doc];
+        e.n_chunks += 1;
+        for tok in c.own_start..c.own_end {
+            let r = tok - c.start + 1;
+            e.vectors[tok * h..(tok + 1) * h].copy_from_slice(&o[r * h..(r + 1) * h]);
+        }
+    }
+}
+
 /// Transformer encoder with its tokenizer, ready to read documents.
 pub struct Engine {
     pub encoder: Encoder,
@@ -239,6 +263,14 @@ impl Engine {
         self.encoder.device()
     }
 
+    /// Merges a low-rank adapter into the encoder's weights (BERT-layout encoders only).
+    pub fn apply_adapter(&mut self, adapter: &super::lora::LoraAdapter) -> Result<()> {
+        let bert = self.encoder.as_bert_mut().ok_or_else(|| ModelError::Other("adapters need a BERT-layout encoder".into()))?;
+        adapter.merge_into(bert)?;
+        self.description.push_str(" + adapter");
+        Ok(())
+    }
+
     fn window(&self) -> usize {
         self.opts.max_tokens.min(self.max_positions).max(3) - 2
     }
@@ -246,17 +278,15 @@ impl Engine {
     /// Run sequences (ids without specials) through the encoder, batched by length under the
     /// token budget. Returns, per sequence, its (len + 2) x hidden f32 rows (CLS first).
     pub fn run_sequences(&self, seqs: &[Vec<u32>]) -> Result<Vec<Vec<f32>>> {
-        let h = self.hidden;
-        let mut order: Vec<usize> = (0..seqs.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(seqs[i].len()));
-        let mut out: Vec<Vec<f32>> = vec![Vec::new(); seqs.len()];
+        self.run_ids(seqs, |ids, mask| Ok(self.encoder.forward(ids, mask)?))
+    }
+
+    /// Batches `seqs` (with CLS/SEP added) by length and runs `f` on (B, T) ids and mask,
+    /// returning each sequence's rows of the (B, T, H) output.
+    fn run_ids(&self, seqs: &[Vec<u32>], f: impl Fn(&Tensor, &Tensor) -> Result<Tensor>) -> Result<Vec<Vec<f32>>> {
         let dev = self.device();
-        let mut k = 0;
-        while k < order.len() {
-            let t = seqs[order[k]].len() + 2;
-            let per = (self.opts.token_budget / t).clamp(1, self.opts.max_batch.max(1));
-            let batch: Vec<usize> = order[k..(k + per).min(order.len())].to_vec();
-            k += batch.len();
+        let lens: Vec<usize> = seqs.iter().map(|s| s.len() + 2).collect();
+        self.run_batched(&lens, |batch, t| {
             let b = batch.len();
             let mut ids = vec![self.tokenizer.pad; b * t];
             let mut mask = vec![0u32; b * t];
@@ -267,13 +297,27 @@ impl Engine {
                 ids[r * t + 1 + s.len()] = self.tokenizer.sep;
                 mask[r * t..r * t + s.len() + 2].iter_mut().for_each(|m| *m = 1);
             }
-            let ids = Tensor::from_vec(ids, (b, t), &dev)?;
-            let mask = Tensor::from_vec(mask, (b, t), &dev)?;
-            let hs = self.encoder.forward(&ids, &mask)?.to_dtype(DType::F32)?.to_device(&Device::Cpu)?;
+            f(&Tensor::from_vec(ids, (b, t), &dev)?, &Tensor::from_vec(mask, (b, t), &dev)?)
+        })
+    }
+
+    /// Sorts items of `lens` rows by length, packs them into batches under the token budget,
+    /// runs `f(batch, padded_len)` -> (B, T, H) and returns each item's `lens[i]` rows.
+    fn run_batched(&self, lens: &[usize], mut f: impl FnMut(&[usize], usize) -> Result<Tensor>) -> Result<Vec<Vec<f32>>> {
+        let h = self.hidden;
+        let mut order: Vec<usize> = (0..lens.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(lens[i]));
+        let mut out: Vec<Vec<f32>> = vec![Vec::new(); lens.len()];
+        let mut k = 0;
+        while k < order.len() {
+            let t = lens[order[k]].max(1);
+            let per = (self.opts.token_budget / t).clamp(1, self.opts.max_batch.max(1));
+            let batch: Vec<usize> = order[k..(k + per).min(order.len())].to_vec();
+            k += batch.len();
+            let hs = f(&batch, t)?.to_dtype(DType::F32)?.to_device(&Device::Cpu)?;
             let flat = hs.flatten_all()?.to_vec1::<f32>()?;
             for (r, &i) in batch.iter().enumerate() {
-                let n = seqs[i].len() + 2;
-                out[i] = flat[r * t * h..(r * t + n) * h].to_vec();
+                out[i] = flat[r * t * h..(r * t + lens[i]) * h].to_vec();
             }
         }
         Ok(out)
@@ -287,6 +331,65 @@ impl Engine {
 
     /// Read several documents, sharing batches between them.
     pub fn encode_documents(&self, docs: &[(&str, &[(usize, usize)])]) -> Result<Vec<DocEncoding>> {
+        let (mut encs, chunks, seqs) = self.plan(docs)?;
+        let outs = self.run_sequences(&seqs)?;
+        scatter(&mut encs, &chunks, &outs, self.hidden);
+        Ok(encs)
+    }
+
+    /// Read documents up to (not including) layer `upto`: the encodings without vectors, and each
+    /// chunk with its hidden states there. [`Engine::finish_documents`] runs the rest. Training
+    /// caches these so that only the top layers are recomputed. BERT-layout encoders only.
+    pub fn encode_lower(&self, docs: &[(&str, &[(usize, usize)])], upto: usize) -> Result<(Vec<DocEncoding>, Vec<CachedChunk>)> {
+        let bert = self.encoder.as_bert().ok_or_else(|| ModelError::Other("layer-level access needs a BERT-layout encoder".into()))?;
+        let (encs, chunks, seqs) = self.plan(docs)?;
+        let outs = self.run_ids(&seqs, |ids, mask| {
+            let x = bert.embed(ids, None)?;
+            Ok(bert.forward_layers(x, &bert.prepare_mask(mask)?, 0..upto)?)
+        })?;
+        let cached = chunks
+            .into_iter()
+            .zip(outs)
+            .map(|(c, states)| CachedChunk { doc: c.doc, start: c.start, end: c.end, own_start: c.own_start, own_end: c.own_end, states })
+            .collect();
+        Ok((encs, cached))
+    }
+
+    /// Runs layers `from..` on cached chunk states and fills the encodings' vectors, exactly as
+    /// [`Engine::encode_documents`] would have.
+    pub fn finish_documents(&self, encs: &mut [DocEncoding], chunks: &[CachedChunk], from: usize) -> Result<()> {
+        let outs = self.run_upper(&chunks.iter().map(|c| c.states.as_slice()).collect::<Vec<_>>(), from)?;
+        let plain: Vec<Chunk> = chunks.iter().map(|c| Chunk { doc: c.doc, start: c.start, end: c.end, own_start: c.own_start, own_end: c.own_end }).collect();
+        for e in encs.iter_mut() {
+            e.n_chunks = 0;
+        }
+        scatter(encs, &plain, &outs, self.hidden);
+        Ok(())
+    }
+
+    /// Runs layers `from..` of the encoder on hidden states ((len x H) rows per sequence).
+    pub fn run_upper(&self, states: &[&[f32]], from: usize) -> Result<Vec<Vec<f32>>> {
+        let bert = self.encoder.as_bert().ok_or_else(|| ModelError::Other("layer-level access needs a BERT-layout encoder".into()))?;
+        let h = self.hidden;
+        let dev = self.device();
+        let lens: Vec<usize> = states.iter().map(|s| s.len() / h).collect();
+        self.run_batched(&lens, |batch, t| {
+            let b = batch.len();
+            let mut x = vec![0f32; b * t * h];
+            let mut mask = vec![0u32; b * t];
+            for (r, &i) in batch.iter().enumerate() {
+                x[r * t * h..r * t * h + states[i].len()].copy_from_slice(states[i]);
+                mask[r * t..r * t + lens[i]].iter_mut().for_each(|m| *m = 1);
+            }
+            let x = Tensor::from_vec(x, (b, t, h), &dev)?.to_dtype(bert.dtype())?;
+            let mask = bert.prepare_mask(&Tensor::from_vec(mask, (b, t), &dev)?)?;
+            Ok(bert.forward_layers(x, &mask, from..bert.num_layers())?)
+        })
+    }
+
+    /// Tokenises documents and cuts them into chunks: encodings without vectors, chunks, and the
+    /// id sequence of each chunk.
+    fn plan(&self, docs: &[(&str, &[(usize, usize)])]) -> Result<(Vec<DocEncoding>, Vec<Chunk>, Vec<Vec<u32>>)> {
         let w = self.window();
         let mut encs = Vec::with_capacity(docs.len());
         let mut chunks = Vec::new();
@@ -326,17 +429,7 @@ impl Engine {
             doc_ids.push(ids);
         }
         let seqs: Vec<Vec<u32>> = chunks.iter().map(|c| doc_ids[c.doc][c.start..c.end].to_vec()).collect();
-        let outs = self.run_sequences(&seqs)?;
-        let h = self.hidden;
-        for (c, o) in chunks.iter().zip(outs) {
-            let e = &mut encs[c.doc];
-            e.n_chunks += 1;
-            for tok in c.own_start..c.own_end {
-                let r = tok - c.start + 1;
-                e.vectors[tok * h..(tok + 1) * h].copy_from_slice(&o[r * h..(r + 1) * h]);
-            }
-        }
-        Ok(encs)
+        Ok((encs, chunks, seqs))
     }
 
     /// Split ids into windows that fit the model.

@@ -42,7 +42,9 @@ pub mod e5s1;
 pub mod engine;
 pub mod error;
 pub mod heads;
+pub mod int8;
 pub mod loader;
+pub mod lora;
 pub mod ops;
 pub mod registry;
 pub mod text;
@@ -54,3 +56,5 @@ pub use engine::{cosine, l2_normalize, Aggregation, DocEncoding, Engine, EngineO
 pub use error::ModelError;
 pub use heads::{Head, LabelledSpan, Scored, SequenceClassifier, TokenClassifier};
 pub use loader::{packaged_dir, ModelSource};
+pub use lora::LoraAdapter;
+pub use engine::CachedChunk;

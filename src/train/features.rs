@@ -45,6 +45,18 @@ impl TokenFeatures {
         acc
     }
 
+    /// Element-wise max of the token vectors over a char span; zeros when no token falls in it.
+    pub fn max(&self, start: usize, end: usize) -> Vec<f32> {
+        let mut acc: Option<Vec<f32>> = None;
+        for i in self.tokens_in(start, end) {
+            match acc.as_mut() {
+                None => acc = Some(self.row(i).to_vec()),
+                Some(a) => a.iter_mut().zip(self.row(i)).for_each(|(a, v)| *a = a.max(*v)),
+            }
+        }
+        acc.unwrap_or_else(|| vec![0f32; self.dim])
+    }
+
     /// Mean of the `k` tokens just before char `pos` (left context of a figure).
     pub fn mean_before(&self, pos: usize, k: usize) -> Vec<f32> {
         let idx: Vec<usize> = self.spans.iter().enumerate().filter(|(_, s)| s.1 <= pos).map(|(i, _)| i).collect();
@@ -100,9 +112,11 @@ pub fn role_input(f: &TokenFeatures, text: &str, fig: (usize, usize), sentence: 
     v
 }
 
-/// The input of the tone head: the sentence's mean vector and its cue-word counts.
+/// The input of the tone head: the sentence's mean and max-pooled vectors (the max keeps one
+/// strongly coloured word from being averaged away) and its cue-word counts.
 pub fn tone_input(f: &TokenFeatures, text: &str, sentence: (usize, usize)) -> Vec<f32> {
     let mut v = f.mean(sentence.0, sentence.1);
+    v.extend(f.max(sentence.0, sentence.1));
     let (p, n) = crate::records::lexicon_counts(crate::text::char_slice(text, sentence.0, sentence.1));
     v.push(p.min(3) as f32 / 3.0);
     v.push(n.min(3) as f32 / 3.0);
@@ -119,6 +133,8 @@ mod tests {
         assert_eq!(f.mean(4, 9), vec![4., 3.]);
         assert_eq!(f.mean(10, 12), vec![0., 0.]);
         assert_eq!(f.mean_before(6, 8), vec![2., 1.]);
+        assert_eq!(f.max(0, 9), vec![5., 4.]);
+        assert_eq!(tone_input(&f, "Orange lève", (0, 9)).len(), 4 + TONE_CUE_DIMS);
         assert_eq!(role_input(&f, "Orange lève 5 M€", (6, 9), (0, 9)).len(), 6 + ROLE_CUE_DIMS);
     }
 }

@@ -21,6 +21,20 @@ pub struct Prepared {
 }
 
 pub fn prepare(doc: &CorpusDoc, featurizer: &dyn Featurizer, heads_labels: &super::heads::HeadLabels) -> Result<Prepared, String> {
+    let (text, spans) = normalised(doc);
+    let feats = featurizer.features(&text, &spans).map_err(|e| format!("{}: {e}", doc.id))?;
+    Ok(prepare_with(doc, feats, heads_labels))
+}
+
+/// A document's normalised text and its sentence spans in it (what the featurizer reads).
+pub fn normalised(doc: &CorpusDoc) -> (String, Vec<(usize, usize)>) {
+    let norm = normalize(&doc.text);
+    let spans = doc.sentences.iter().map(|s| (norm.from_original(s.start), norm.from_original(s.end))).collect();
+    (norm.text, spans)
+}
+
+/// [`prepare`] with features already computed on the [`normalised`] text.
+pub fn prepare_with(doc: &CorpusDoc, feats: TokenFeatures, heads_labels: &super::heads::HeadLabels) -> Prepared {
     let norm = normalize(&doc.text);
     let m = |a: usize, b: usize| (norm.from_original(a), norm.from_original(b));
     let tone_id = |t: &str| heads_labels.tones.iter().position(|x| x == t).unwrap_or(2);
@@ -29,7 +43,6 @@ pub fn prepare(doc: &CorpusDoc, featurizer: &dyn Featurizer, heads_labels: &supe
         (a, b, tone_id(&s.tone))
     }).collect();
     let spans: Vec<(usize, usize)> = sentences.iter().map(|s| (s.0, s.1)).collect();
-    let feats = featurizer.features(&norm.text, &spans).map_err(|e| format!("{}: {e}", doc.id))?;
     let entities = doc.entities.iter().map(|e| {
         let (a, b) = m(e.start, e.end);
         (a, b, e.label.clone())
@@ -43,7 +56,7 @@ pub fn prepare(doc: &CorpusDoc, featurizer: &dyn Featurizer, heads_labels: &supe
             (a, b, heads_labels.roles.iter().position(|r| *r == f.role).unwrap_or(heads_labels.roles.len() - 1), sent)
         })
         .collect();
-    Ok(Prepared { id: doc.id.clone(), split: doc.split.clone(), text: norm.text, feats, sentences, entities, figures })
+    Prepared { id: doc.id.clone(), split: doc.split.clone(), text: norm.text, feats, sentences, entities, figures }
 }
 
 /// Gold BIO tag id of every token.
@@ -159,6 +172,20 @@ pub fn evaluate(heads: &TaskHeads, docs: &[&Prepared]) -> candle_core::Result<Sc
     let _ = dev;
     let prec = if np > 0 { tp as f64 / np as f64 } else { 0.0 };
     let rec = if ng > 0 { tp as f64 / ng as f64 } else { 0.0 };
+    let total: usize = conf.iter().flatten().sum();
+    Ok(Scores {
+        entity_p: prec,
+        entity_r: rec,
+        entity_f1: if prec + rec > 0.0 { 2.0 * prec * rec / (prec + rec) } else { 0.0 },
+        role_accuracy: if role_n > 0 { role_ok as f64 / role_n as f64 } else { 0.0 },
+        tone_macro_f1: macro_f1(&conf),
+        tone_accuracy: if total > 0 { (0..nt).map(|k| conf[k][k]).sum::<usize>() as f64 / total as f64 } else { 0.0 },
+    })
+}
+
+/// Macro-averaged F1 of a confusion matrix (`conf[gold][predicted]`).
+pub fn macro_f1(conf: &[Vec<usize>]) -> f64 {
+    let nt = conf.len();
     let f1s: Vec<f64> = (0..nt)
         .map(|k| {
             let tp = conf[k][k] as f64;
@@ -167,15 +194,7 @@ pub fn evaluate(heads: &TaskHeads, docs: &[&Prepared]) -> candle_core::Result<Sc
             if tp == 0.0 { 0.0 } else { 2.0 * tp / (2.0 * tp + fp + fn_) }
         })
         .collect();
-    let total: usize = conf.iter().flatten().sum();
-    Ok(Scores {
-        entity_p: prec,
-        entity_r: rec,
-        entity_f1: if prec + rec > 0.0 { 2.0 * prec * rec / (prec + rec) } else { 0.0 },
-        role_accuracy: if role_n > 0 { role_ok as f64 / role_n as f64 } else { 0.0 },
-        tone_macro_f1: f1s.iter().sum::<f64>() / nt as f64,
-        tone_accuracy: if total > 0 { (0..nt).map(|k| conf[k][k]).sum::<usize>() as f64 / total as f64 } else { 0.0 },
-    })
+    f1s.iter().sum::<f64>() / nt.max(1) as f64
 }
 
 /// Trains fresh heads on the `train` documents, logging every epoch through `log`, and returns
@@ -183,7 +202,7 @@ pub fn evaluate(heads: &TaskHeads, docs: &[&Prepared]) -> candle_core::Result<Sc
 pub fn fit(docs: &[Prepared], dim: usize, cfg: FitConfig, log: &mut dyn FnMut(String)) -> candle_core::Result<(TaskHeads, Vec<Scores>)> {
     let dev = Device::Cpu;
     let heads = TaskHeads::new(cfg.seed, dim, &dev)?;
-    let (mut tok, mut role, mut tone) = (Set::new(dim * 3), Set::new(dim * 3 + ROLE_CUE_DIMS), Set::new(dim + TONE_CUE_DIMS));
+    let (mut tok, mut role, mut tone) = (Set::new(dim * 3), Set::new(dim * 3 + ROLE_CUE_DIMS), Set::new(dim * 2 + TONE_CUE_DIMS));
     for p in docs.iter().filter(|p| p.split == "train") {
         let mut buf = Vec::with_capacity(dim * 3);
         for (i, t) in token_tags(p, &heads.labels.tags).into_iter().enumerate() {
@@ -204,15 +223,16 @@ pub fn fit(docs: &[Prepared], dim: usize, cfg: FitConfig, log: &mut dyn FnMut(St
     let mut opt_tag = AdamW::new(heads.tagger.vars(), params.clone())?;
     let mut opt_role = AdamW::new(heads.role.vars(), params.clone())?;
     let mut opt_tone = AdamW::new(heads.tone.vars(), params)?;
-    let mut rng = Rng::new(cfg.seed ^ 0x5eed);
+    // One shuffling stream per head, so that changing one head leaves the others' training as it was.
+    let mut rngs = [Rng::new(cfg.seed ^ 0x5eed), Rng::new(cfg.seed ^ 0x5eed ^ 1), Rng::new(cfg.seed ^ 0x5eed ^ 2)];
     let dev_docs: Vec<&Prepared> = docs.iter().filter(|p| p.split == "dev").collect();
     let mut history = Vec::new();
     // Each head keeps the weights of its best dev epoch (early stopping without a fixed patience).
     let mut best = [(f64::MIN, 0usize, None), (f64::MIN, 0, None), (f64::MIN, 0, None)];
     for epoch in 1..=cfg.epochs {
-        let lt = train_epoch(&heads.tagger, &mut opt_tag, &tok, cfg.batch, &mut rng, &dev)?;
-        let lr_ = train_epoch(&heads.role, &mut opt_role, &role, cfg.batch.min(64), &mut rng, &dev)?;
-        let ls = train_epoch(&heads.tone, &mut opt_tone, &tone, cfg.batch.min(64), &mut rng, &dev)?;
+        let lt = train_epoch(&heads.tagger, &mut opt_tag, &tok, cfg.batch, &mut rngs[0], &dev)?;
+        let lr_ = train_epoch(&heads.role, &mut opt_role, &role, cfg.batch.min(64), &mut rngs[1], &dev)?;
+        let ls = train_epoch(&heads.tone, &mut opt_tone, &tone, cfg.batch.min(64), &mut rngs[2], &dev)?;
         let s = evaluate(&heads, &dev_docs)?;
         log(format!(
             "epoch {epoch:>3}  loss tag {lt:.4} role {lr_:.4} tone {ls:.4}  dev entities F1 {:.3} (P {:.3} R {:.3})  roles acc {:.3}  tone macro-F1 {:.3}",

@@ -113,6 +113,18 @@ pub struct HeadLabels {
     /// Free-form provenance: corpus, settings, scores.
     #[serde(default)]
     pub card: serde_json::Value,
+    /// The encoder adapter the heads were trained on top of (its tensors sit in heads.safetensors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adapter: Option<AdapterMeta>,
+}
+
+/// Shape of the LoRA adapter shipped with the heads.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AdapterMeta {
+    pub rank: usize,
+    pub alpha: f64,
+    /// Encoder layers (0-based) that carry updates.
+    pub layers: Vec<usize>,
 }
 
 pub struct TaskHeads {
@@ -120,6 +132,8 @@ pub struct TaskHeads {
     pub role: Mlp,
     pub tone: Mlp,
     pub labels: HeadLabels,
+    /// Low-rank updates of the encoder the heads read; merged into it before reading.
+    pub adapter: Option<crate::model::LoraAdapter>,
 }
 
 pub fn tag_labels() -> Vec<String> {
@@ -153,12 +167,14 @@ impl TaskHeads {
             dim,
             doc_tone: None,
             card: serde_json::Value::Null,
+            adapter: None,
         };
         Ok(TaskHeads {
             tagger: Mlp::new(&mut rng, dim * 3, 256, labels.tags.len(), dev)?,
             role: Mlp::new(&mut rng, dim * 3 + ROLE_CUE_DIMS, 128, labels.roles.len(), dev)?,
-            tone: Mlp::new(&mut rng, dim + TONE_CUE_DIMS, 128, labels.tones.len(), dev)?,
+            tone: Mlp::new(&mut rng, dim * 2 + TONE_CUE_DIMS, 128, labels.tones.len(), dev)?,
             labels,
+            adapter: None,
         })
     }
 
@@ -169,6 +185,9 @@ impl TaskHeads {
         self.tagger.save_into("tagger", &mut t);
         self.role.save_into("role", &mut t);
         self.tone.save_into("tone", &mut t);
+        if let Some(a) = &self.adapter {
+            a.to_tensors(&mut t);
+        }
         candle_core::safetensors::save(&t, dir.join("heads.safetensors")).map_err(|e| e.to_string())?;
         let json = serde_json::to_string_pretty(&self.labels).map_err(|e| e.to_string())?;
         std::fs::write(dir.join("heads.json"), json).map_err(|e| format!("{}: {e}", dir.display()))
@@ -180,7 +199,15 @@ impl TaskHeads {
         let j = dir.join("heads.json");
         let labels: HeadLabels = serde_json::from_str(&std::fs::read_to_string(&j).map_err(|e| format!("{}: {e}", j.display()))?)
             .map_err(|e| format!("{}: {e}", j.display()))?;
-        Ok(TaskHeads { tagger: Mlp::load_from("tagger", &t)?, role: Mlp::load_from("role", &t)?, tone: Mlp::load_from("tone", &t)?, labels })
+        let adapter = match &labels.adapter {
+            Some(m) => Some(
+                crate::model::LoraAdapter::from_tensors(&t, m.rank, m.alpha)
+                    .map_err(|e| format!("{}: {e}", w.display()))?
+                    .ok_or_else(|| format!("{}: heads.json names an adapter but the weights hold none", w.display()))?,
+            ),
+            None => None,
+        };
+        Ok(TaskHeads { tagger: Mlp::load_from("tagger", &t)?, role: Mlp::load_from("role", &t)?, tone: Mlp::load_from("tone", &t)?, labels, adapter })
     }
 
     pub fn vars(&self) -> Vec<Var> {

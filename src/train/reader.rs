@@ -121,7 +121,7 @@ pub fn read(heads: &TaskHeads, feats: &TokenFeatures, text: &str, sentences: &[S
 
     if !sentences.is_empty() {
         let rows: Vec<Vec<f32>> = sentences.iter().map(|s| tone_input(feats, text, (s.start, s.end))).collect();
-        let t = heads.tone.forward(&stack(&rows, feats.dim + TONE_CUE_DIMS, &dev)?)?;
+        let t = heads.tone.forward(&stack(&rows, feats.dim * 2 + TONE_CUE_DIMS, &dev)?)?;
         reading.tones = argmax_rows(&t)?.into_iter().map(|(i, p)| Some((heads.labels.tones[i].clone(), p as f64))).collect();
     }
     if !figures.is_empty() {
@@ -182,6 +182,16 @@ mod tests {
 pub struct HeadsReader<F: super::features::Featurizer> {
     pub featurizer: F,
     pub heads: TaskHeads,
+}
+
+impl HeadsReader<crate::model::Engine> {
+    /// The engine with the heads' adapter (if any) merged into it, and the heads.
+    pub fn new(mut engine: crate::model::Engine, heads: TaskHeads) -> Result<Self, String> {
+        if let Some(a) = &heads.adapter {
+            engine.apply_adapter(a).map_err(|e| format!("cannot apply the heads' encoder adapter: {e}"))?;
+        }
+        Ok(HeadsReader { featurizer: engine, heads })
+    }
 }
 
 impl<F: super::features::Featurizer> crate::pipeline::Reader for HeadsReader<F> {
