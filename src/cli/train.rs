@@ -28,9 +28,9 @@ pub struct Args {
     #[arg(long, default_value_t = 2e-3)]
     lr: f64,
     /// Top encoder layers fine-tuned with LoRA adapters (0: frozen encoder, heads only)
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 4)]
     adapt_layers: usize,
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 16)]
     adapt_rank: usize,
     #[arg(long, default_value_t = 4)]
     adapt_epochs: usize,
@@ -89,10 +89,11 @@ pub fn run(a: Args) -> Result<()> {
         let pick = |split: &str| -> Vec<(&CachedChunk, &adapt::ChunkGold)> {
             prepared.iter().enumerate().filter(|(_, p)| p.split == split).flat_map(|(d, _)| per_doc[d].iter().copied().zip(gold[d].iter())).collect()
         };
-        let cfg = adapt::AdaptConfig { layers: a.adapt_layers, rank: a.adapt_rank, epochs: a.adapt_epochs, lr: a.adapt_lr, seed: a.seed, ..Default::default() };
+        let cfg = adapt::AdaptConfig { layers: a.adapt_layers, rank: a.adapt_rank, alpha: 2.0 * a.adapt_rank as f64, epochs: a.adapt_epochs, lr: a.adapt_lr, seed: a.seed, ..Default::default() };
         let bert = engine.encoder.as_bert().expect("checked above");
         let n = (labels.tags.len(), labels.roles.len(), labels.tones.len());
-        let adapter = adapt::fit_adapter(bert, &pick("train"), &pick("dev"), n, cfg, &mut |l| eprintln!("{l}"))?;
+        let warm: Vec<&fit::Prepared> = prepared.iter().filter(|p| p.split == "train").collect();
+        let adapter = adapt::fit_adapter(bert, &pick("train"), &pick("dev"), &warm, &labels.tags, n, cfg, &mut |l| eprintln!("{l}"))?;
         engine.apply_adapter(&adapter)?;
         engine.finish_documents(&mut encs, &chunks, from)?;
         for (p, e) in prepared.iter_mut().zip(&encs) {

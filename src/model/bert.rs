@@ -115,6 +115,8 @@ pub enum Lin {
     Quant { w: Arc<QMatMul>, b: Tensor },
     /// CPU int8 (see [`super::int8`]); the bias lives inside.
     Int8(Arc<super::int8::Int8Linear>),
+    /// CPU f32 with the AVX-512 kernel of [`super::f32gemm`]; the bias lives inside.
+    Packed(Arc<super::f32gemm::PackedLinear>),
 }
 
 impl Lin {
@@ -130,6 +132,12 @@ impl Lin {
             Some(q) if w.dim(1)? % q.block_size() == 0 && w.device().is_cpu() => {
                 let qt = QTensor::quantize(&w.to_dtype(DType::F32)?, q)?;
                 Ok(Lin::Quant { w: Arc::new(QMatMul::from_qtensor(qt)?), b: b.to_dtype(DType::F32)? })
+            }
+            _ if dtype == DType::F32 && w.device().is_cpu() && super::f32gemm::PackedLinear::available() => {
+                let (n, k) = w.dims2()?;
+                let wv = w.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
+                let bv = b.to_dtype(DType::F32)?.to_vec1::<f32>()?;
+                Ok(Lin::Packed(Arc::new(super::f32gemm::PackedLinear::new(&wv, &bv, n, k))))
             }
             _ => Ok(Lin::Dense { wt: w.to_dtype(dtype)?.t()?.contiguous()?, b: b.to_dtype(dtype)? }),
         }
@@ -147,6 +155,7 @@ impl Lin {
         match self {
             Lin::Dense { b, .. } | Lin::Quant { b, .. } => b.dims1().unwrap_or(0),
             Lin::Int8(l) => l.n,
+            Lin::Packed(l) => l.n,
         }
     }
     /// x: (..., in) -> (..., out).
@@ -162,14 +171,8 @@ impl Lin {
                 y.reshape(od)
             }
             Lin::Quant { w, b } => w.forward(x)?.broadcast_add(b),
-            Lin::Int8(l) => {
-                let dims = x.dims().to_vec();
-                let rows: usize = dims[..dims.len() - 1].iter().product();
-                let xv = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
-                let mut od = dims.clone();
-                *od.last_mut().unwrap() = l.n;
-                Tensor::from_vec(l.forward(&xv, rows), od, x.device())
-            }
+            Lin::Int8(l) => rows_through(x, l.n, |v, rows| l.forward(v, rows)),
+            Lin::Packed(l) => rows_through(x, l.n, |v, rows| l.forward(v, rows)),
         }
     }
 }
@@ -184,6 +187,7 @@ impl Lin {
                 QMatMul::Tensor(t) | QMatMul::TensorF16(t) => t.to_dtype(DType::F32)?.to_device(&Device::Cpu)?.t()?.contiguous(),
             },
             Lin::Int8(l) => Tensor::from_vec(l.dequantized(), (l.n, l.k), &Device::Cpu)?.t()?.contiguous(),
+            Lin::Packed(l) => Tensor::from_vec(l.weight(), (l.n, l.k), &Device::Cpu)?.t()?.contiguous(),
         }
     }
     /// The bias as f32 on the CPU.
@@ -191,6 +195,7 @@ impl Lin {
         match self {
             Lin::Dense { b, .. } | Lin::Quant { b, .. } => b.to_dtype(DType::F32)?.to_device(&Device::Cpu),
             Lin::Int8(l) => Tensor::from_vec(l.bias().to_vec(), l.n, &Device::Cpu),
+            Lin::Packed(l) => Tensor::from_vec(l.bias().to_vec(), l.n, &Device::Cpu),
         }
     }
     /// `W += delta` with `delta` in the (in, out) orientation; quantised weights are requantised
@@ -209,6 +214,10 @@ impl Lin {
             Lin::Int8(l) => {
                 let wv = w.t()?.contiguous()?.flatten_all()?.to_vec1::<f32>()?;
                 Lin::Int8(Arc::new(super::int8::Int8Linear::new(&wv, l.bias(), l.n, l.k)))
+            }
+            Lin::Packed(l) => {
+                let wv = w.t()?.contiguous()?.flatten_all()?.to_vec1::<f32>()?;
+                Lin::Packed(Arc::new(super::f32gemm::PackedLinear::new(&wv, l.bias(), l.n, l.k)))
             }
         };
         Ok(())
@@ -247,6 +256,16 @@ pub struct LayerTensors {
     pub attn_norm: (Tensor, Tensor),
     pub out_norm: (Tensor, Tensor),
     pub eps: f64,
+}
+
+/// Runs a row kernel over x (..., k) and shapes its (rows × n) output like x.
+fn rows_through(x: &Tensor, n: usize, f: impl Fn(&[f32], usize) -> Vec<f32>) -> Result<Tensor> {
+    let dims = x.dims().to_vec();
+    let rows: usize = dims[..dims.len() - 1].iter().product();
+    let xv = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
+    let mut od = dims;
+    *od.last_mut().unwrap() = n;
+    Tensor::from_vec(f(&xv, rows), od, x.device())
 }
 
 /// Token embedding table: dense, or Q4_0 rows dequantised on lookup (the packaged e5 table is

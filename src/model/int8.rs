@@ -65,14 +65,7 @@ impl Int8Linear {
         // Per-row activation quantisation: u8 = round(x / s) + 128.
         let mut xq = vec![128u8; m * kp];
         let mut xs = vec![0f32; m];
-        xq.par_chunks_mut(kp).zip(xs.par_iter_mut()).zip(x.par_chunks(self.k)).for_each(|((q, s), row)| {
-            let mx = row.iter().fold(0f32, |a, &v| a.max(v.abs()));
-            *s = if mx > 0.0 { mx / 127.0 } else { 1.0 };
-            let inv = 1.0 / *s;
-            for (o, &v) in q.iter_mut().zip(row) {
-                *o = ((v * inv).round().clamp(-127.0, 127.0) as i32 + 128) as u8;
-            }
-        });
+        xq.par_chunks_mut(kp).zip(xs.par_iter_mut()).zip(x.par_chunks(self.k)).for_each(|((q, s), row)| *s = quantize_row(row, q));
         let mut y = vec![0f32; m * n];
         // Rows in panels of 32 per task: a panel of x stays in L1 while it meets every channel block.
         const PANEL: usize = 32;
@@ -134,6 +127,42 @@ impl Int8Linear {
     pub fn bytes(&self) -> usize {
         self.packed.len() + 12 * self.n
     }
+}
+
+/// Quantises one row of activations to u8 (+128 offset) and returns its scale. Rounding is to
+/// nearest even, which is one instruction where `round` is a libm call.
+#[inline(always)]
+fn quantize_row_generic(row: &[f32], q: &mut [u8]) -> f32 {
+    const L: usize = 16;
+    let body = row.len() - row.len() % L;
+    let mut mx = [0f32; L];
+    for c in row[..body].chunks_exact(L) {
+        for j in 0..L {
+            mx[j] = mx[j].max(c[j].abs());
+        }
+    }
+    let m = mx.iter().chain(&row[body..]).fold(0f32, |a, &v| a.max(v.abs()));
+    let s = if m > 0.0 { m / 127.0 } else { 1.0 };
+    let inv = 1.0 / s;
+    for (o, &v) in q.iter_mut().zip(row) {
+        *o = ((v * inv).round_ties_even().clamp(-127.0, 127.0) as i32 + 128) as u8;
+    }
+    s
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn quantize_row_avx512(row: &[f32], q: &mut [u8]) -> f32 {
+    quantize_row_generic(row, q)
+}
+
+fn quantize_row(row: &[f32], q: &mut [u8]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU has the feature the function is compiled for.
+        return unsafe { quantize_row_avx512(row, q) };
+    }
+    quantize_row_generic(row, q)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -245,11 +274,7 @@ mod tests {
             let mut xq = vec![128u8; m * kp];
             let mut xs = vec![0f32; m];
             for r in 0..m {
-                let mx = x[r * k..(r + 1) * k].iter().fold(0f32, |a, &v| a.max(v.abs()));
-                xs[r] = if mx > 0.0 { mx / 127.0 } else { 1.0 };
-                for j in 0..k {
-                    xq[r * kp + j] = ((x[r * k + j] * (1.0 / xs[r])).round().clamp(-127.0, 127.0) as i32 + 128) as u8;
-                }
+                xs[r] = quantize_row_generic(&x[r * k..(r + 1) * k], &mut xq[r * kp..(r + 1) * kp]);
             }
             let mut yp = vec![0f32; m * n];
             l.panel_portable(&xq, &xs, &mut yp, m);

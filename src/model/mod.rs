@@ -41,6 +41,7 @@ pub mod device;
 pub mod e5s1;
 pub mod engine;
 pub mod error;
+pub mod f32gemm;
 pub mod heads;
 pub mod int8;
 pub mod loader;

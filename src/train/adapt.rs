@@ -31,11 +31,11 @@ pub struct AdaptConfig {
 
 impl Default for AdaptConfig {
     fn default() -> Self {
-        AdaptConfig { layers: 2, rank: 8, alpha: 16.0, epochs: 4, lr: 1e-3, seed: 13, step_tokens: 2048 }
+        AdaptConfig { layers: 4, rank: 16, alpha: 32.0, epochs: 4, lr: 1e-3, seed: 13, step_tokens: 2048 }
     }
 }
 
-const PROBE_LR_FACTOR: f64 = 5.0;
+const PROBE_LR_FACTOR: f64 = 2.0;
 
 /// Gold examples of one chunk, as row indices into its states (row 0 is CLS).
 #[derive(Debug, Clone, Default)]
@@ -372,12 +372,69 @@ fn score(rep: &Replica, probes: &Probes, items: &[(&CachedChunk, &ChunkGold)], h
     })
 }
 
+/// Fits the probes alone on the frozen encoder's features (what the replica computes before any
+/// update), so that the adapters' first gradients come from probes that already read something.
+fn warm_probes(probes: &Probes, docs: &[&Prepared], tags: &[String], cfg: &AdaptConfig, log: &mut dyn FnMut(String)) -> candle_core::Result<()> {
+    let dev = Device::Cpu;
+    let mut sets: [(Vec<f32>, Vec<u32>, usize); 3] = [(vec![], vec![], 0), (vec![], vec![], 0), (vec![], vec![], 0)];
+    for p in docs {
+        let h = p.feats.dim;
+        sets[0].2 = h;
+        sets[1].2 = 2 * h;
+        sets[2].2 = h;
+        for (i, t) in token_tags(p, tags).into_iter().enumerate() {
+            sets[0].0.extend_from_slice(p.feats.row(i));
+            sets[0].1.push(t);
+        }
+        for f in &p.figures {
+            let s = p.sentences.get(f.3).map(|s| (s.0, s.1)).unwrap_or((f.0, f.1));
+            sets[1].0.extend(p.feats.mean(f.0, f.1));
+            sets[1].0.extend(p.feats.mean(s.0, s.1));
+            sets[1].1.push(f.2 as u32);
+        }
+        for s in &p.sentences {
+            sets[2].0.extend(p.feats.mean(s.0, s.1));
+            sets[2].1.push(s.2 as u32);
+        }
+    }
+    let mut rng = Rng::new(cfg.seed ^ 0x3a7);
+    for (k, (x, y, dim)) in sets.iter().enumerate() {
+        let probe = [&probes.tag, &probes.role, &probes.tone][k];
+        let n = y.len();
+        if n == 0 {
+            continue;
+        }
+        let mut opt = AdamW::new(vec![probe.0.clone(), probe.1.clone()], ParamsAdamW { lr: 5e-3, weight_decay: 0.01, ..Default::default() })?;
+        let batch = if k == 0 { 512 } else { 64 };
+        let mut last = 0f32;
+        for _ in 0..WARM_EPOCHS {
+            let mut order: Vec<usize> = (0..n).collect();
+            rng.shuffle(&mut order);
+            for c in order.chunks(batch) {
+                let mut xb = Vec::with_capacity(c.len() * dim);
+                c.iter().for_each(|&i| xb.extend_from_slice(&x[i * dim..(i + 1) * dim]));
+                let xb = Tensor::from_vec(xb, (c.len(), *dim), &dev)?;
+                let yb = Tensor::from_vec(c.iter().map(|&i| y[i]).collect::<Vec<u32>>(), c.len(), &dev)?;
+                let loss = candle_nn::loss::cross_entropy(&apply(probe, &xb)?, &yb)?;
+                opt.backward_step(&loss)?;
+                last = loss.to_scalar::<f32>()?;
+            }
+        }
+        log(format!("probe {} warmed on frozen features: {n} examples, last loss {last:.4}", ["tag", "role", "tone"][k]));
+    }
+    Ok(())
+}
+
+const WARM_EPOCHS: usize = 8;
+
 /// Fine-tunes adapters on the top layers of `enc`. `train` and `dev` pair each chunk (with its
 /// states entering the first adapted layer) with its gold examples.
 pub fn fit_adapter(
     enc: &BertEncoder,
     train: &[(&CachedChunk, &ChunkGold)],
     dev: &[(&CachedChunk, &ChunkGold)],
+    warm: &[&Prepared],
+    tags: &[String],
     labels: (usize, usize, usize),
     cfg: AdaptConfig,
     log: &mut dyn FnMut(String),
@@ -386,6 +443,7 @@ pub fn fit_adapter(
     let rep = Replica::new(enc, &cfg)?;
     let mut rng = Rng::new(cfg.seed ^ 0xada9);
     let probes = Probes::new(&mut rng, h, labels.0, labels.1, labels.2)?;
+    warm_probes(&probes, warm, tags, &cfg, log)?;
     let steps_per_epoch = {
         let lens: Vec<usize> = train.iter().map(|(c, _)| c.states.len() / h).collect();
         batches(&(0..train.len()).collect::<Vec<_>>(), &lens, cfg.step_tokens).len()
