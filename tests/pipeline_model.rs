@@ -30,10 +30,10 @@ fn committed_heads_keep_their_quality_on_the_corpus_test_split() {
     let prepared: Vec<fit::Prepared> = docs.iter().map(|(_, d)| fit::prepare(d, &engine, &heads.labels).unwrap()).collect();
     let refs: Vec<&fit::Prepared> = prepared.iter().collect();
     let s = fit::evaluate(&heads, &refs).unwrap();
-    // Measured 0.830 / 0.813 / 0.618 when the heads were trained; a regression shows here.
-    assert!(s.entity_f1 >= 0.80, "{s:?}");
-    assert!(s.role_accuracy >= 0.78, "{s:?}");
-    assert!(s.tone_macro_f1 >= 0.58, "{s:?}");
+    // Measured 0.857 / 0.819 / 0.658 when the heads were trained; a regression shows here.
+    assert!(s.entity_f1 >= 0.83, "{s:?}");
+    assert!(s.role_accuracy >= 0.79, "{s:?}");
+    assert!(s.tone_macro_f1 >= 0.62, "{s:?}");
 }
 
 #[test]
