@@ -472,3 +472,50 @@ fn merged_adapter_runs_as_the_trainable_replica_and_survives_saving() {
     let got = e.run_upper(&[c.states.as_slice()], 1).unwrap().remove(0);
     assert!(max_diff(&got, &want) < 1e-4, "merged vs replica: {}", max_diff(&got, &want));
 }
+
+#[test]
+fn adapter_training_is_seeded_and_reproducible() {
+    use veille::train::{adapt, corpus::CorpusDoc, features, fit, heads::TaskHeads};
+    let (_t, dir) = make_model(A::Bert, false);
+    let e = engine(&dir, opts(32, 4));
+    let labels = TaskHeads::new(1, 32, &Device::Cpu).unwrap().labels;
+    let docs: Vec<CorpusDoc> = (0..6)
+        .map(|i| {
+            let text = format!("Meta investit {i} milliards de dollars. Le groupe est content.");
+            let n = text.chars().count();
+            let fig = format!("{i} milliards de dollars");
+            serde_json::from_value(json!({"id": format!("fr-{i:04}"), "lang": "fr", "published": null,
+                "split": if i < 4 {"train"} else {"dev"}, "tone": "positive", "text": text,
+                "sentences": [{"start": 0, "end": 15 + fig.chars().count(), "tone": "positive"}, {"start": n - 22, "end": n, "tone": "neutral"}],
+                "entities": [{"start": 0, "end": 4, "label": "ORG", "text": "Meta"}],
+                "figures": [{"start": 14, "end": 14 + fig.chars().count(), "role": "invest"}]}))
+            .unwrap()
+        })
+        .collect();
+    let texts: Vec<(String, Vec<(usize, usize)>)> = docs.iter().map(fit::normalised).collect();
+    let input: Vec<(&str, &[(usize, usize)])> = texts.iter().map(|(t, s)| (t.as_str(), s.as_slice())).collect();
+    let (mut encs, chunks) = e.encode_lower(&input, 1).unwrap();
+    e.finish_documents(&mut encs, &chunks, 1).unwrap();
+    let prepared: Vec<fit::Prepared> = docs.iter().zip(&encs).map(|(d, en)| fit::prepare_with(d, features::from_encoding(en), &labels)).collect();
+    let per_doc: Vec<Vec<&veille::model::CachedChunk>> = (0..docs.len()).map(|d| chunks.iter().filter(|c| c.doc == d).collect()).collect();
+    let gold: Vec<Vec<adapt::ChunkGold>> = prepared.iter().zip(&per_doc).map(|(p, cs)| adapt::chunk_gold(p, cs, &labels.tags)).collect();
+    assert!(gold.iter().flatten().any(|g| !g.figs.is_empty() && !g.sents.is_empty() && !g.tags.is_empty()));
+    let pick = |split: &str| -> Vec<(&veille::model::CachedChunk, &adapt::ChunkGold)> {
+        prepared.iter().enumerate().filter(|(_, p)| p.split == split).flat_map(|(d, _)| per_doc[d].iter().copied().zip(gold[d].iter())).collect()
+    };
+    let warm: Vec<&fit::Prepared> = prepared.iter().filter(|p| p.split == "train").collect();
+    let cfg = adapt::AdaptConfig { layers: 1, rank: 2, epochs: 2, seed: 5, ..Default::default() };
+    let bert = e.encoder.as_bert().unwrap();
+    let n = (labels.tags.len(), labels.roles.len(), labels.tones.len());
+    let mut lines = Vec::new();
+    let a = adapt::fit_adapter(bert, &pick("train"), &pick("dev"), &warm, &labels.tags, n, cfg, &mut |l| lines.push(l)).unwrap();
+    let b = adapt::fit_adapter(bert, &pick("train"), &pick("dev"), &warm, &labels.tags, n, cfg, &mut |_| {}).unwrap();
+    assert!(lines.iter().any(|l| l.starts_with("adapter epoch 2")), "{lines:?}");
+    assert_eq!(a.pairs.len(), 4);
+    for (x, y) in a.pairs.iter().zip(&b.pairs) {
+        let xv: Vec<f32> = x.b.flatten_all().unwrap().to_vec1().unwrap();
+        let yv: Vec<f32> = y.b.flatten_all().unwrap().to_vec1().unwrap();
+        assert_eq!(xv, yv, "same seed, same adapter");
+        assert!(xv.iter().any(|v| *v != 0.0), "training moved B away from zero");
+    }
+}
