@@ -1,5 +1,5 @@
 //! Encoder throughput: `cargo bench --bench encoder` (release build).
-//! Env: VEILLE_BENCH_PREC (e.g. "f32,q8_0,q4_0"), VEILLE_BENCH_BATCHES ("1,8,32"),
+//! Env: VEILLE_BENCH_PREC (e.g. "f32,int8,q8_0,q4_0"), VEILLE_BENCH_BATCHES ("1,8,32"),
 //! VEILLE_BENCH_CHUNK (128), VEILLE_BENCH_MIN_TOKENS (8000), VEILLE_BENCH_DIRS, VEILLE_MODEL,
 //! VEILLE_BENCH_DEVICE (cpu), VEILLE_BENCH_CANDLE_BERT=1 to add candle-transformers' bert (f32).
 use veille::model::bench::{self, BenchConfig};
@@ -52,7 +52,7 @@ fn main() {
     let cfg = BenchConfig {
         source: std::env::var("VEILLE_MODEL").ok().and_then(|m| ModelSource::parse(&m).ok()).unwrap_or(ModelSource::Packaged(None)),
         device: std::env::var("VEILLE_BENCH_DEVICE").ok().and_then(|d| d.parse().ok()).unwrap_or(DeviceChoice::Cpu),
-        precisions: list::<Precision>("VEILLE_BENCH_PREC", "f32,q8_0,q4_0"),
+        precisions: list::<Precision>("VEILLE_BENCH_PREC", "f32,int8,q8_0,q4_0"),
         batch_sizes: list("VEILLE_BENCH_BATCHES", "1,8,32"),
         chunk_tokens: std::env::var("VEILLE_BENCH_CHUNK").ok().and_then(|x| x.parse().ok()).unwrap_or(128),
         min_tokens: std::env::var("VEILLE_BENCH_MIN_TOKENS").ok().and_then(|x| x.parse().ok()).unwrap_or(8000),

@@ -37,7 +37,7 @@ pub struct BenchArgs {
     #[arg(long, default_value = "cpu")]
     device: String,
     /// Precisions to measure (f32, f16, bf16, int8, q8_0, q4_0)
-    #[arg(long, value_delimiter = ',', default_value = "f32,q8_0,q4_0")]
+    #[arg(long, value_delimiter = ',', default_value = "f32,int8,q8_0,q4_0")]
     precision: Vec<String>,
     /// Batch sizes
     #[arg(long, value_delimiter = ',', default_value = "1,8,32")]

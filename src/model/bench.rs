@@ -28,7 +28,7 @@ impl Default for BenchConfig {
         BenchConfig {
             source: ModelSource::base(),
             device: DeviceChoice::Cpu,
-            precisions: vec![Precision::F32, Precision::Q8_0, Precision::Q4_0],
+            precisions: vec![Precision::F32, Precision::Int8, Precision::Q8_0, Precision::Q4_0],
             batch_sizes: vec![1, 8, 32],
             chunk_tokens: 128,
             texts: Vec::new(),
