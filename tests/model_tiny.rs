@@ -497,7 +497,7 @@ fn adapter_training_is_seeded_and_reproducible() {
     let (mut encs, chunks) = e.encode_lower(&input, 1).unwrap();
     e.finish_documents(&mut encs, &chunks, 1).unwrap();
     let prepared: Vec<fit::Prepared> = docs.iter().zip(&encs).map(|(d, en)| fit::prepare_with(d, features::from_encoding(en), &labels)).collect();
-    let per_doc: Vec<Vec<&veille::model::CachedChunk>> = (0..docs.len()).map(|d| chunks.iter().filter(|c| c.doc == d).collect()).collect();
+    let per_doc: Vec<Vec<&veille::model::CachedChunk>> = (0..docs.len()).map(|d| chunks.iter().filter(|c| c.chunk.doc == d).collect()).collect();
     let gold: Vec<Vec<adapt::ChunkGold>> = prepared.iter().zip(&per_doc).map(|(p, cs)| adapt::chunk_gold(p, cs, &labels.tags)).collect();
     assert!(gold.iter().flatten().any(|g| !g.figs.is_empty() && !g.sents.is_empty() && !g.tags.is_empty()));
     let pick = |split: &str| -> Vec<(&veille::model::CachedChunk, &adapt::ChunkGold)> {

@@ -112,7 +112,7 @@ pub fn run(a: Args) -> Result<()> {
         let base = encs.len();
         encs.extend(e);
         chunks.extend(c.into_iter().map(|mut c| {
-            c.doc += base;
+            c.chunk.doc += base;
             c
         }));
         if (g + 1) % 4 == 0 {
@@ -128,7 +128,7 @@ pub fn run(a: Args) -> Result<()> {
     let adapter = if a.adapt_layers > 0 {
         let mut per_doc: Vec<Vec<&CachedChunk>> = vec![Vec::new(); docs.len()];
         for c in &chunks {
-            per_doc[c.doc].push(c);
+            per_doc[c.chunk.doc].push(c);
         }
         let gold: Vec<Vec<adapt::ChunkGold>> = prepared.iter().zip(&per_doc).map(|(p, cs)| adapt::chunk_gold(p, cs, &labels.tags)).collect();
         let pick = |split: &str| -> Vec<(&CachedChunk, &adapt::ChunkGold)> {

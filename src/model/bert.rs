@@ -124,9 +124,7 @@ impl Lin {
     pub fn new(w: &Tensor, b: &Tensor, prec: Precision, dtype: DType) -> Result<Self> {
         if prec == Precision::Int8 && w.device().is_cpu() {
             let (n, k) = w.dims2()?;
-            let wv = w.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
-            let bv = b.to_dtype(DType::F32)?.to_vec1::<f32>()?;
-            return Ok(Lin::Int8(Arc::new(super::int8::Int8Linear::new(&wv, &bv, n, k))));
+            return Ok(Lin::Int8(Arc::new(super::int8::Int8Linear::new(&host(w)?, &host(b)?, n, k))));
         }
         match prec.ggml() {
             Some(q) if w.dim(1)? % q.block_size() == 0 && w.device().is_cpu() => {
@@ -135,9 +133,7 @@ impl Lin {
             }
             _ if dtype == DType::F32 && w.device().is_cpu() && super::f32gemm::PackedLinear::available() => {
                 let (n, k) = w.dims2()?;
-                let wv = w.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
-                let bv = b.to_dtype(DType::F32)?.to_vec1::<f32>()?;
-                Ok(Lin::Packed(Arc::new(super::f32gemm::PackedLinear::new(&wv, &bv, n, k))))
+                Ok(Lin::Packed(Arc::new(super::f32gemm::PackedLinear::new(&host(w)?, &host(b)?, n, k))))
             }
             _ => Ok(Lin::Dense { wt: w.to_dtype(dtype)?.t()?.contiguous()?, b: b.to_dtype(dtype)? }),
         }
@@ -211,14 +207,8 @@ impl Lin {
                 };
                 Lin::Quant { w: Arc::new(QMatMul::from_qtensor(qt)?), b: b.clone() }
             }
-            Lin::Int8(l) => {
-                let wv = w.t()?.contiguous()?.flatten_all()?.to_vec1::<f32>()?;
-                Lin::Int8(Arc::new(super::int8::Int8Linear::new(&wv, l.bias(), l.n, l.k)))
-            }
-            Lin::Packed(l) => {
-                let wv = w.t()?.contiguous()?.flatten_all()?.to_vec1::<f32>()?;
-                Lin::Packed(Arc::new(super::f32gemm::PackedLinear::new(&wv, l.bias(), l.n, l.k)))
-            }
+            Lin::Int8(l) => Lin::Int8(Arc::new(super::int8::Int8Linear::new(&host(&w.t()?)?, l.bias(), l.n, l.k))),
+            Lin::Packed(l) => Lin::Packed(Arc::new(super::f32gemm::PackedLinear::new(&host(&w.t()?)?, l.bias(), l.n, l.k))),
         };
         Ok(())
     }
@@ -258,11 +248,16 @@ pub struct LayerTensors {
     pub eps: f64,
 }
 
+/// A tensor's elements as a row-major f32 vector (for the CPU row kernels).
+fn host(t: &Tensor) -> Result<Vec<f32>> {
+    t.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()
+}
+
 /// Runs a row kernel over x (..., k) and shapes its (rows × n) output like x.
 fn rows_through(x: &Tensor, n: usize, f: impl Fn(&[f32], usize) -> Vec<f32>) -> Result<Tensor> {
     let dims = x.dims().to_vec();
     let rows: usize = dims[..dims.len() - 1].iter().product();
-    let xv = x.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?;
+    let xv = host(x)?;
     let mut od = dims;
     *od.last_mut().unwrap() = n;
     Tensor::from_vec(f(&xv, rows), od, x.device())

@@ -164,14 +164,14 @@ impl DocEncoding {
     }
 }
 
-/// A chunk: tokens [start, end) of a document; it owns tokens [own_start, own_end).
+/// A chunk: tokens [start, end) of document `doc`; it owns tokens [own_start, own_end).
 #[derive(Debug, Clone)]
-struct Chunk {
-    doc: usize,
-    start: usize,
-    end: usize,
-    own_start: usize,
-    own_end: usize,
+pub struct Chunk {
+    pub doc: usize,
+    pub start: usize,
+    pub end: usize,
+    pub own_start: usize,
+    pub own_end: usize,
 }
 
 /// Cut sentence token ranges into chunks of at most `w` tokens.
@@ -222,20 +222,16 @@ fn chunk_ranges(doc: usize, sent_ranges: &[(usize, usize)], w: usize, overlap: u
 }
 
 /// A chunk of a document with its hidden states at some layer: (end - start + 2) x H rows, CLS
-/// first. Tokens `own_start..own_end` are the ones this chunk answers for.
+/// first.
 #[derive(Debug, Clone)]
 pub struct CachedChunk {
-    pub doc: usize,
-    pub start: usize,
-    pub end: usize,
-    pub own_start: usize,
-    pub own_end: usize,
+    pub chunk: Chunk,
     pub states: Vec<f32>,
 }
 
 /// Copies each chunk's own token rows into its document's vectors.
-fn scatter(encs: &mut [DocEncoding], chunks: &[Chunk], outs: &[Vec<f32>], h: usize) {
-    for (c, o) in chunks.iter().zip(outs) {
+fn scatter<'a>(encs: &mut [DocEncoding], chunks: impl IntoIterator<Item = &'a Chunk>, outs: &[Vec<f32>], h: usize) {
+    for (c, o) in chunks.into_iter().zip(outs) {
         let e = &mut encs[c.doc];
         e.n_chunks += 1;
         for tok in c.own_start..c.own_end {
@@ -347,11 +343,7 @@ impl Engine {
             let x = bert.embed(ids, None)?;
             Ok(bert.forward_layers(x, &bert.prepare_mask(mask)?, 0..upto)?)
         })?;
-        let cached = chunks
-            .into_iter()
-            .zip(outs)
-            .map(|(c, states)| CachedChunk { doc: c.doc, start: c.start, end: c.end, own_start: c.own_start, own_end: c.own_end, states })
-            .collect();
+        let cached = chunks.into_iter().zip(outs).map(|(chunk, states)| CachedChunk { chunk, states }).collect();
         Ok((encs, cached))
     }
 
@@ -359,11 +351,10 @@ impl Engine {
     /// [`Engine::encode_documents`] would have.
     pub fn finish_documents(&self, encs: &mut [DocEncoding], chunks: &[CachedChunk], from: usize) -> Result<()> {
         let outs = self.run_upper(&chunks.iter().map(|c| c.states.as_slice()).collect::<Vec<_>>(), from)?;
-        let plain: Vec<Chunk> = chunks.iter().map(|c| Chunk { doc: c.doc, start: c.start, end: c.end, own_start: c.own_start, own_end: c.own_end }).collect();
         for e in encs.iter_mut() {
             e.n_chunks = 0;
         }
-        scatter(encs, &plain, &outs, self.hidden);
+        scatter(encs, chunks.iter().map(|c| &c.chunk), &outs, self.hidden);
         Ok(())
     }
 

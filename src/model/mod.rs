@@ -58,4 +58,4 @@ pub use error::ModelError;
 pub use heads::{Head, LabelledSpan, Scored, SequenceClassifier, TokenClassifier};
 pub use loader::{packaged_dir, ModelSource};
 pub use lora::LoraAdapter;
-pub use engine::CachedChunk;
+pub use engine::{CachedChunk, Chunk};

@@ -10,7 +10,7 @@
 use candle_core::{DType, Device, Tensor, Var, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
-use super::fit::{token_tags, Prepared};
+use super::fit::{token_tags, train_epoch, Prepared, Set};
 use super::heads::Rng;
 use crate::model::bert::{Act, BertEncoder, LinName};
 use crate::model::lora::{LoraAdapter, LoraPair};
@@ -51,7 +51,7 @@ pub struct ChunkGold {
 fn owners(n_tokens: usize, chunks: &[&CachedChunk]) -> Vec<usize> {
     let mut own = vec![usize::MAX; n_tokens];
     for (c, ch) in chunks.iter().enumerate() {
-        for t in ch.own_start..ch.own_end.min(n_tokens) {
+        for t in ch.chunk.own_start..ch.chunk.own_end.min(n_tokens) {
             own[t] = c;
         }
     }
@@ -65,11 +65,12 @@ pub fn chunk_gold(p: &Prepared, chunks: &[&CachedChunk], tags: &[String]) -> Vec
     let own = owners(p.feats.len(), chunks);
     for (i, t) in token_tags(p, tags).into_iter().enumerate() {
         if let Some(&c) = own.get(i).filter(|&&c| c != usize::MAX) {
-            out[c].tags.push((i - chunks[c].start + 1, t));
+            out[c].tags.push((i - chunks[c].chunk.start + 1, t));
         }
     }
     let rows_in = |c: usize, toks: &[usize]| -> Vec<usize> {
-        toks.iter().filter(|&&t| t >= chunks[c].start && t < chunks[c].end).map(|&t| t - chunks[c].start + 1).collect()
+        let ch = &chunks[c].chunk;
+        toks.iter().filter(|&&t| t >= ch.start && t < ch.end).map(|&t| t - ch.start + 1).collect()
     };
     let sent_tokens: Vec<Vec<usize>> = p.sentences.iter().map(|s| p.feats.tokens_in(s.0, s.1).collect()).collect();
     for f in &p.figures {
@@ -375,52 +376,35 @@ fn score(rep: &Replica, probes: &Probes, items: &[(&CachedChunk, &ChunkGold)], h
 /// Fits the probes alone on the frozen encoder's features (what the replica computes before any
 /// update), so that the adapters' first gradients come from probes that already read something.
 fn warm_probes(probes: &Probes, docs: &[&Prepared], tags: &[String], cfg: &AdaptConfig, log: &mut dyn FnMut(String)) -> candle_core::Result<()> {
-    let dev = Device::Cpu;
-    let mut sets: [(Vec<f32>, Vec<u32>, usize); 3] = [(vec![], vec![], 0), (vec![], vec![], 0), (vec![], vec![], 0)];
+    let h = docs.first().map(|p| p.feats.dim).unwrap_or(0);
+    let mut sets = [Set::new(h), Set::new(2 * h), Set::new(h)];
     for p in docs {
-        let h = p.feats.dim;
-        sets[0].2 = h;
-        sets[1].2 = 2 * h;
-        sets[2].2 = h;
         for (i, t) in token_tags(p, tags).into_iter().enumerate() {
-            sets[0].0.extend_from_slice(p.feats.row(i));
-            sets[0].1.push(t);
+            sets[0].push(p.feats.row(i), t);
         }
         for f in &p.figures {
             let s = p.sentences.get(f.3).map(|s| (s.0, s.1)).unwrap_or((f.0, f.1));
-            sets[1].0.extend(p.feats.mean(f.0, f.1));
-            sets[1].0.extend(p.feats.mean(s.0, s.1));
-            sets[1].1.push(f.2 as u32);
+            let mut x = p.feats.mean(f.0, f.1);
+            x.extend(p.feats.mean(s.0, s.1));
+            sets[1].push(&x, f.2 as u32);
         }
         for s in &p.sentences {
-            sets[2].0.extend(p.feats.mean(s.0, s.1));
-            sets[2].1.push(s.2 as u32);
+            sets[2].push(&p.feats.mean(s.0, s.1), s.2 as u32);
         }
     }
     let mut rng = Rng::new(cfg.seed ^ 0x3a7);
-    for (k, (x, y, dim)) in sets.iter().enumerate() {
+    for (k, set) in sets.iter().enumerate() {
         let probe = [&probes.tag, &probes.role, &probes.tone][k];
-        let n = y.len();
-        if n == 0 {
+        if set.len() == 0 {
             continue;
         }
         let mut opt = AdamW::new(vec![probe.0.clone(), probe.1.clone()], ParamsAdamW { lr: 5e-3, weight_decay: 0.01, ..Default::default() })?;
         let batch = if k == 0 { 512 } else { 64 };
         let mut last = 0f32;
         for _ in 0..WARM_EPOCHS {
-            let mut order: Vec<usize> = (0..n).collect();
-            rng.shuffle(&mut order);
-            for c in order.chunks(batch) {
-                let mut xb = Vec::with_capacity(c.len() * dim);
-                c.iter().for_each(|&i| xb.extend_from_slice(&x[i * dim..(i + 1) * dim]));
-                let xb = Tensor::from_vec(xb, (c.len(), *dim), &dev)?;
-                let yb = Tensor::from_vec(c.iter().map(|&i| y[i]).collect::<Vec<u32>>(), c.len(), &dev)?;
-                let loss = candle_nn::loss::cross_entropy(&apply(probe, &xb)?, &yb)?;
-                opt.backward_step(&loss)?;
-                last = loss.to_scalar::<f32>()?;
-            }
+            last = train_epoch(&|x| apply(probe, x), &mut opt, set, batch, &mut rng, &Device::Cpu)?;
         }
-        log(format!("probe {} warmed on frozen features: {n} examples, last loss {last:.4}", ["tag", "role", "tone"][k]));
+        log(format!("probe {} warmed on frozen features: {} examples, last epoch loss {last:.4}", ["tag", "role", "tone"][k], set.len()));
     }
     Ok(())
 }
@@ -444,16 +428,13 @@ pub fn fit_adapter(
     let mut rng = Rng::new(cfg.seed ^ 0xada9);
     let probes = Probes::new(&mut rng, h, labels.0, labels.1, labels.2)?;
     warm_probes(&probes, warm, tags, &cfg, log)?;
-    let steps_per_epoch = {
-        let lens: Vec<usize> = train.iter().map(|(c, _)| c.states.len() / h).collect();
-        batches(&(0..train.len()).collect::<Vec<_>>(), &lens, cfg.step_tokens).len()
-    };
-    // The probes start from nothing and are only linear: they learn at a higher rate than the adapters.
+    let lens: Vec<usize> = train.iter().map(|(c, _)| c.states.len() / h).collect();
+    let steps_per_epoch = batches(&(0..train.len()).collect::<Vec<_>>(), &lens, cfg.step_tokens).len();
+    // The probes are only linear: they move at a higher rate than the adapters.
     let mut opt = AdamW::new(rep.vars(), ParamsAdamW { lr: cfg.lr, weight_decay: 0.01, ..Default::default() })?;
     let mut opt_probes = AdamW::new(probes.vars(), ParamsAdamW { lr: cfg.lr * PROBE_LR_FACTOR, weight_decay: 0.01, ..Default::default() })?;
     let total_steps = (steps_per_epoch * cfg.epochs).max(1);
     let warmup = (total_steps / 10).max(1);
-    let lens: Vec<usize> = train.iter().map(|(c, _)| c.states.len() / h).collect();
     let mut best = (f64::MIN, 0usize, rep.adapter()?);
     let base = score(&rep, &probes, dev, h, cfg.step_tokens, labels.2)?;
     log(format!("adapter: {} layers, rank {}, {} trainable parameters; {} train chunks, {steps_per_epoch} steps per epoch", cfg.layers, cfg.rank, rep.vars().iter().map(|v| v.elem_count()).sum::<usize>(), train.len()));

@@ -6,7 +6,7 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
 use super::corpus::CorpusDoc;
 use super::features::{role_input, tagger_input, tone_input, Featurizer, TokenFeatures, ROLE_CUE_DIMS, TONE_CUE_DIMS};
-use super::heads::{Mlp, Rng, TaskHeads};
+use super::heads::{Rng, TaskHeads};
 use crate::text::normalize;
 
 /// One document prepared for training: normalised text, features, gold labels in normalised offsets.
@@ -73,21 +73,22 @@ pub fn token_tags(p: &Prepared, tags: &[String]) -> Vec<u32> {
     out
 }
 
-struct Set {
+/// Labelled feature rows, `dim` floats each.
+pub(crate) struct Set {
     x: Vec<f32>,
     y: Vec<u32>,
     dim: usize,
 }
 
 impl Set {
-    fn new(dim: usize) -> Set {
+    pub(crate) fn new(dim: usize) -> Set {
         Set { x: vec![], y: vec![], dim }
     }
-    fn push(&mut self, x: &[f32], y: u32) {
+    pub(crate) fn push(&mut self, x: &[f32], y: u32) {
         self.x.extend_from_slice(x);
         self.y.push(y);
     }
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.y.len()
     }
 }
@@ -106,7 +107,8 @@ impl Default for FitConfig {
     }
 }
 
-fn train_epoch(mlp: &Mlp, opt: &mut AdamW, set: &Set, batch: usize, rng: &mut Rng, dev: &Device) -> candle_core::Result<f32> {
+/// One shuffled pass of mini-batch cross-entropy over `set` through `forward`; the mean loss.
+pub(crate) fn train_epoch(forward: &dyn Fn(&Tensor) -> candle_core::Result<Tensor>, opt: &mut AdamW, set: &Set, batch: usize, rng: &mut Rng, dev: &Device) -> candle_core::Result<f32> {
     let n = set.len();
     if n == 0 {
         return Ok(0.0);
@@ -124,7 +126,7 @@ fn train_epoch(mlp: &Mlp, opt: &mut AdamW, set: &Set, batch: usize, rng: &mut Rn
         }
         let x = Tensor::from_vec(xb, (chunk.len(), set.dim), dev)?;
         let y = Tensor::from_vec(yb, chunk.len(), dev)?;
-        let loss = candle_nn::loss::cross_entropy(&mlp.forward(&x)?, &y)?;
+        let loss = candle_nn::loss::cross_entropy(&forward(&x)?, &y)?;
         opt.backward_step(&loss)?;
         total += loss.to_dtype(DType::F32)?.to_scalar::<f32>()?;
         steps += 1;
@@ -230,9 +232,9 @@ pub fn fit(docs: &[Prepared], dim: usize, cfg: FitConfig, log: &mut dyn FnMut(St
     // Each head keeps the weights of its best dev epoch (early stopping without a fixed patience).
     let mut best = [(f64::MIN, 0usize, None), (f64::MIN, 0, None), (f64::MIN, 0, None)];
     for epoch in 1..=cfg.epochs {
-        let lt = train_epoch(&heads.tagger, &mut opt_tag, &tok, cfg.batch, &mut rngs[0], &dev)?;
-        let lr_ = train_epoch(&heads.role, &mut opt_role, &role, cfg.batch.min(64), &mut rngs[1], &dev)?;
-        let ls = train_epoch(&heads.tone, &mut opt_tone, &tone, cfg.batch.min(64), &mut rngs[2], &dev)?;
+        let lt = train_epoch(&|x| heads.tagger.forward(x), &mut opt_tag, &tok, cfg.batch, &mut rngs[0], &dev)?;
+        let lr_ = train_epoch(&|x| heads.role.forward(x), &mut opt_role, &role, cfg.batch.min(64), &mut rngs[1], &dev)?;
+        let ls = train_epoch(&|x| heads.tone.forward(x), &mut opt_tone, &tone, cfg.batch.min(64), &mut rngs[2], &dev)?;
         let s = evaluate(&heads, &dev_docs)?;
         log(format!(
             "epoch {epoch:>3}  loss tag {lt:.4} role {lr_:.4} tone {ls:.4}  dev entities F1 {:.3} (P {:.3} R {:.3})  roles acc {:.3}  tone macro-F1 {:.3}",
