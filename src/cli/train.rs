@@ -42,6 +42,9 @@ pub struct Args {
     /// Keep the heads in --out and only set (or refit) their document-tone rule, re-reading the corpus once
     #[arg(long)]
     doc_tone_only: bool,
+    /// Take the encoder adapter of the heads in DIR instead of training one, and fit only the heads on it
+    #[arg(long, value_name = "DIR")]
+    adapter_from: Option<PathBuf>,
 }
 
 fn parse_rule(s: &str) -> Result<crate::records::DocToneRule> {
@@ -92,10 +95,24 @@ pub fn run(a: Args) -> Result<()> {
         return Ok(());
     }
     let labels = TaskHeads::new(a.seed, 1, &candle_core::Device::Cpu)?.labels;
+    // A reused adapter is merged before the corpus is read; no adapter is trained then.
+    let mut reused_settings = serde_json::Value::Null;
+    let reused = match &a.adapter_from {
+        Some(dir) => {
+            let h = TaskHeads::load(dir, &candle_core::Device::Cpu).map_err(anyhow::Error::msg)?;
+            let ad = h.adapter.with_context(|| format!("{}: these heads carry no encoder adapter", dir.display()))?;
+            engine.apply_adapter(&ad)?;
+            eprintln!("encoder adapter taken from {} (rank {}, {} maps)", dir.display(), ad.rank, ad.pairs.len());
+            reused_settings = h.labels.card.get("settings").cloned().unwrap_or_default();
+            Some(ad)
+        }
+        None => None,
+    };
+    let adapt_layers = if reused.is_some() { 0 } else { a.adapt_layers };
     let n_layers = engine.encoder.as_bert().map(|b| b.num_layers());
-    anyhow::ensure!(a.adapt_layers == 0 || n_layers.is_some(), "--adapt-layers needs a BERT-layout encoder; pass --adapt-layers 0");
+    anyhow::ensure!(adapt_layers == 0 || n_layers.is_some(), "--adapt-layers needs a BERT-layout encoder; pass --adapt-layers 0");
     let n_layers = n_layers.unwrap_or(0);
-    let from = n_layers - a.adapt_layers.min(n_layers);
+    let from = n_layers - adapt_layers.min(n_layers);
 
     // One pass of the frozen lower layers over the corpus, cached per chunk.
     let texts: Vec<(String, Vec<(usize, usize)>)> = docs.iter().map(|(_, d)| fit::normalised(d)).collect();
@@ -104,7 +121,7 @@ pub fn run(a: Args) -> Result<()> {
     let mut chunks: Vec<CachedChunk> = Vec::new();
     for (g, group) in texts.chunks(8).enumerate() {
         let input: Vec<(&str, &[(usize, usize)])> = group.iter().map(|(t, s)| (t.as_str(), s.as_slice())).collect();
-        if a.adapt_layers == 0 {
+        if adapt_layers == 0 {
             encs.extend(engine.encode_documents(&input)?);
             continue;
         }
@@ -119,13 +136,13 @@ pub fn run(a: Args) -> Result<()> {
             eprintln!("  {}/{} ({:.0} s)", encs.len(), docs.len(), t0.elapsed().as_secs_f64());
         }
     }
-    if a.adapt_layers > 0 {
+    if adapt_layers > 0 {
         engine.finish_documents(&mut encs, &chunks, from)?;
     }
     let mut prepared: Vec<fit::Prepared> =
         docs.iter().zip(&encs).map(|((_, d), e)| fit::prepare_with(d, features::from_encoding(e), &labels)).collect();
 
-    let adapter = if a.adapt_layers > 0 {
+    let adapter = if adapt_layers > 0 {
         let mut per_doc: Vec<Vec<&CachedChunk>> = vec![Vec::new(); docs.len()];
         for c in &chunks {
             per_doc[c.chunk.doc].push(c);
@@ -147,7 +164,7 @@ pub fn run(a: Args) -> Result<()> {
         eprintln!("adapted features ready ({:.0} s)", t0.elapsed().as_secs_f64());
         Some(adapter)
     } else {
-        None
+        reused
     };
     drop(chunks);
 
@@ -174,7 +191,9 @@ pub fn run(a: Args) -> Result<()> {
         "sentences": {"train": count("train"), "dev": count("dev"), "test": count("test")},
         "settings": {"seed": a.seed, "epochs": a.epochs, "lr": a.lr, "batch": cfg.batch, "optimizer": "AdamW (weight decay 0.01)",
                      "encoder_frozen": adapter.is_none(), "adapter_layers": a.adapt_layers, "adapter_rank": a.adapt_rank,
-                     "adapter_epochs": a.adapt_epochs, "adapter_lr": a.adapt_lr},
+                     "adapter_epochs": a.adapt_epochs, "adapter_lr": a.adapt_lr,
+                     "adapter_from": a.adapter_from.as_ref().map(|d| d.display().to_string())},
+        "adapter_settings": if reused_settings.is_null() { serde_json::Value::Null } else { reused_settings },
         "dev": dev_scores,
         "document_tone_macro_f1": {"train": train_f1, "dev": dev_doc, "test": test_doc},
         "test": test_scores,
