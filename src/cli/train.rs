@@ -36,6 +36,9 @@ pub struct Args {
     adapt_epochs: usize,
     #[arg(long, default_value_t = 1e-3)]
     adapt_lr: f64,
+    /// Weight of the sentence-tone loss in adapter training (tag and role losses weigh 1)
+    #[arg(long, default_value_t = 1.0)]
+    adapt_tone_weight: f64,
     /// Document-tone rule MIXED_SHARE,MIXED_BALANCE,LEAD_SHARE instead of fitting it on the train documents
     #[arg(long)]
     doc_tone_rule: Option<String>,
@@ -151,7 +154,7 @@ pub fn run(a: Args) -> Result<()> {
         let pick = |split: &str| -> Vec<(&CachedChunk, &adapt::ChunkGold)> {
             prepared.iter().enumerate().filter(|(_, p)| p.split == split).flat_map(|(d, _)| per_doc[d].iter().copied().zip(gold[d].iter())).collect()
         };
-        let cfg = adapt::AdaptConfig { layers: a.adapt_layers, rank: a.adapt_rank, alpha: 2.0 * a.adapt_rank as f64, epochs: a.adapt_epochs, lr: a.adapt_lr, seed: a.seed, ..Default::default() };
+        let cfg = adapt::AdaptConfig { layers: a.adapt_layers, rank: a.adapt_rank, alpha: 2.0 * a.adapt_rank as f64, epochs: a.adapt_epochs, lr: a.adapt_lr, seed: a.seed, tone_weight: a.adapt_tone_weight, ..Default::default() };
         let bert = engine.encoder.as_bert().expect("checked above");
         let n = (labels.tags.len(), labels.roles.len(), labels.tones.len());
         let warm: Vec<&fit::Prepared> = prepared.iter().filter(|p| p.split == "train").collect();
@@ -191,7 +194,7 @@ pub fn run(a: Args) -> Result<()> {
         "sentences": {"train": count("train"), "dev": count("dev"), "test": count("test")},
         "settings": {"seed": a.seed, "epochs": a.epochs, "lr": a.lr, "batch": cfg.batch, "optimizer": "AdamW (weight decay 0.01)",
                      "encoder_frozen": adapter.is_none(), "adapter_layers": a.adapt_layers, "adapter_rank": a.adapt_rank,
-                     "adapter_epochs": a.adapt_epochs, "adapter_lr": a.adapt_lr,
+                     "adapter_epochs": a.adapt_epochs, "adapter_lr": a.adapt_lr, "adapter_tone_weight": a.adapt_tone_weight,
                      "adapter_from": a.adapter_from.as_ref().map(|d| d.display().to_string())},
         "adapter_settings": if reused_settings.is_null() { serde_json::Value::Null } else { reused_settings },
         "dev": dev_scores,

@@ -27,11 +27,13 @@ pub struct AdaptConfig {
     pub seed: u64,
     /// Padded tokens per step.
     pub step_tokens: usize,
+    /// Weight of the sentence-tone loss against the tag and role losses (each 1).
+    pub tone_weight: f64,
 }
 
 impl Default for AdaptConfig {
     fn default() -> Self {
-        AdaptConfig { layers: 4, rank: 16, alpha: 32.0, epochs: 4, lr: 1e-3, seed: 13, step_tokens: 2048 }
+        AdaptConfig { layers: 4, rank: 16, alpha: 32.0, epochs: 4, lr: 1e-3, seed: 13, step_tokens: 2048, tone_weight: 1.0 }
     }
 }
 
@@ -459,8 +461,8 @@ pub fn fit_adapter(
             let sel: Vec<(&CachedChunk, &ChunkGold)> = bt.iter().map(|&i| train[i]).collect();
             let o = run_batch(&rep, &probes, &sel, h)?;
             let mut loss: Option<Tensor> = None;
-            for (l, y) in [o.tag, o.role, o.tone].into_iter().flatten() {
-                let ce = candle_nn::loss::cross_entropy(&l, &y)?;
+            for ((l, y), w) in [o.tag.map(|x| (x, 1.0)), o.role.map(|x| (x, 1.0)), o.tone.map(|x| (x, cfg.tone_weight))].into_iter().flatten() {
+                let ce = (candle_nn::loss::cross_entropy(&l, &y)? * w)?;
                 loss = Some(match loss {
                     Some(acc) => (acc + ce)?,
                     None => ce,

@@ -57,6 +57,21 @@ impl TokenFeatures {
         acc.unwrap_or_else(|| vec![0f32; self.dim])
     }
 
+    /// Mean of the `k` tokens starting at or after char `pos` (right context of a figure).
+    pub fn mean_after(&self, pos: usize, k: usize) -> Vec<f32> {
+        let mut acc = vec![0f32; self.dim];
+        let take: Vec<usize> = self.spans.iter().enumerate().filter(|(_, s)| s.0 >= pos).map(|(i, _)| i).take(k).collect();
+        for &i in &take {
+            for (a, v) in acc.iter_mut().zip(self.row(i)) {
+                *a += v;
+            }
+        }
+        if !take.is_empty() {
+            acc.iter_mut().for_each(|a| *a /= take.len() as f32);
+        }
+        acc
+    }
+
     /// Mean of the `k` tokens just before char `pos` (left context of a figure).
     pub fn mean_before(&self, pos: usize, k: usize) -> Vec<f32> {
         let idx: Vec<usize> = self.spans.iter().enumerate().filter(|(_, s)| s.1 <= pos).map(|(i, _)| i).collect();
@@ -112,6 +127,64 @@ pub fn role_input(f: &TokenFeatures, text: &str, fig: (usize, usize), sentence: 
     v
 }
 
+/// Which inputs the role and tone heads read. Heads record it (`heads.json` `inputs`), so heads
+/// trained on an earlier layout keep reading what they were trained on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inputs {
+    /// Figure, 8 tokens before, sentence; sentence mean and max.
+    V1,
+    /// V1 plus the 8 tokens after the figure and the document mean; plus the previous and next
+    /// sentences' means for tone (a sentence's tone often depends on what it answers).
+    V2,
+}
+
+impl Inputs {
+    pub fn from_version(v: u32) -> Inputs {
+        if v >= 2 { Inputs::V2 } else { Inputs::V1 }
+    }
+    pub fn version(self) -> u32 {
+        match self {
+            Inputs::V1 => 1,
+            Inputs::V2 => 2,
+        }
+    }
+    pub fn role_dims(self, dim: usize) -> usize {
+        match self {
+            Inputs::V1 => dim * 3 + ROLE_CUE_DIMS,
+            Inputs::V2 => dim * 5 + ROLE_CUE_DIMS,
+        }
+    }
+    pub fn tone_dims(self, dim: usize) -> usize {
+        match self {
+            Inputs::V1 => dim * 2 + TONE_CUE_DIMS,
+            Inputs::V2 => dim * 4 + TONE_CUE_DIMS,
+        }
+    }
+    /// Role-head input of the figure `fig` in `sentence`.
+    pub fn role(self, f: &TokenFeatures, text: &str, fig: (usize, usize), sentence: (usize, usize)) -> Vec<f32> {
+        let mut v = role_input(f, text, fig, sentence);
+        if self == Inputs::V2 {
+            let cue = v.split_off(v.len() - ROLE_CUE_DIMS);
+            v.extend(f.mean_after(fig.1, 8));
+            v.extend(f.mean(0, usize::MAX));
+            v.extend(cue);
+        }
+        v
+    }
+    /// Tone-head input of sentence `i` of `sentences`.
+    pub fn tone(self, f: &TokenFeatures, text: &str, sentences: &[(usize, usize)], i: usize) -> Vec<f32> {
+        let mut v = tone_input(f, text, sentences[i]);
+        if self == Inputs::V2 {
+            let cue = v.split_off(v.len() - TONE_CUE_DIMS);
+            let zeros = vec![0f32; f.dim];
+            v.extend(if i > 0 { f.mean(sentences[i - 1].0, sentences[i - 1].1) } else { zeros.clone() });
+            v.extend(sentences.get(i + 1).map(|s| f.mean(s.0, s.1)).unwrap_or(zeros));
+            v.extend(cue);
+        }
+        v
+    }
+}
+
 /// The input of the tone head: the sentence's mean and max-pooled vectors (the max keeps one
 /// strongly coloured word from being averaged away) and its cue-word counts.
 pub fn tone_input(f: &TokenFeatures, text: &str, sentence: (usize, usize)) -> Vec<f32> {
@@ -136,6 +209,27 @@ mod tests {
         assert_eq!(f.max(0, 9), vec![5., 4.]);
         assert_eq!(tone_input(&f, "Orange lève", (0, 9)).len(), 4 + TONE_CUE_DIMS);
         assert_eq!(role_input(&f, "Orange lève 5 M€", (6, 9), (0, 9)).len(), 6 + ROLE_CUE_DIMS);
+        assert_eq!(f.mean_after(4, 1), vec![3., 2.]);
+        assert_eq!(f.mean_after(4, 8), vec![4., 3.]);
+        assert_eq!(f.mean_after(10, 8), vec![0., 0.]);
+    }
+
+    #[test]
+    fn v2_inputs_add_context_and_keep_v1_first() {
+        let f = TokenFeatures { dim: 2, vectors: vec![1., 0., 3., 2., 5., 4.], spans: vec![(0, 3), (4, 6), (6, 9)], word_start: vec![true, true, false] };
+        let text = "Orange lève";
+        let sents = [(0, 3), (4, 9)];
+        let v1 = Inputs::V1.tone(&f, text, &sents, 1);
+        let v2 = Inputs::V2.tone(&f, text, &sents, 1);
+        assert_eq!(v2.len(), Inputs::V2.tone_dims(2));
+        assert_eq!(v2[..4], v1[..4]);
+        // previous sentence's mean, then zeros for the missing next one, then the cue counts
+        assert_eq!(v2[4..8], [1., 0., 0., 0.]);
+        assert_eq!(v2[8..], v1[4..]);
+        let r2 = Inputs::V2.role(&f, text, (4, 6), (4, 9));
+        assert_eq!(r2.len(), Inputs::V2.role_dims(2));
+        // after the figure: token (6, 9); document mean: (3, 2)
+        assert_eq!(r2[6..10], [5., 4., 3., 2.]);
     }
 }
 

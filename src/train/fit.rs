@@ -5,8 +5,8 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
 use super::corpus::CorpusDoc;
-use super::features::{role_input, tagger_input, tone_input, Featurizer, TokenFeatures, ROLE_CUE_DIMS, TONE_CUE_DIMS};
-use super::heads::{Rng, TaskHeads};
+use super::features::{tagger_input, Featurizer, Inputs, TokenFeatures};
+use super::heads::{Linear, Net, Rng, TaskHeads};
 use crate::text::normalize;
 
 /// One document prepared for training: normalised text, features, gold labels in normalised offsets.
@@ -199,12 +199,97 @@ pub fn macro_f1(conf: &[Vec<usize>]) -> f64 {
     f1s.iter().sum::<f64>() / nt.max(1) as f64
 }
 
+/// Role and tone examples of the documents of one split, in the heads' input layout.
+fn pooled_sets(docs: &[Prepared], split: &str, inputs: Inputs, dim: usize) -> (Set, Set) {
+    let (mut role, mut tone) = (Set::new(inputs.role_dims(dim)), Set::new(inputs.tone_dims(dim)));
+    for p in docs.iter().filter(|p| p.split == split) {
+        let spans: Vec<(usize, usize)> = p.sentences.iter().map(|s| (s.0, s.1)).collect();
+        for f in &p.figures {
+            let s = spans.get(f.3).copied().unwrap_or((f.0, f.1));
+            role.push(&inputs.role(&p.feats, &p.text, (f.0, f.1), s), f.2 as u32);
+        }
+        for (i, s) in p.sentences.iter().enumerate() {
+            tone.push(&inputs.tone(&p.feats, &p.text, &spans, i), s.2 as u32);
+        }
+    }
+    (role, tone)
+}
+
+/// Inverse L2 strengths tried for the linear heads (as scikit-learn's `C`: the penalty is
+/// `|W|² / (2 C n)` on the mean loss); the one with the best dev score is kept.
+pub const LINEAR_C_GRID: [f64; 5] = [0.03, 0.1, 0.3, 1.0, 3.0];
+/// Full-batch Adam steps per linear fit: enough for the convex loss to settle.
+const LINEAR_STEPS: usize = 400;
+
+/// Fits a linear softmax head on `train` with an L2 penalty of strength 1/`c`. Deterministic:
+/// zero start, full batch.
+pub(crate) fn fit_linear(train: &Set, n_out: usize, c: f64, dev: &Device) -> candle_core::Result<(Linear, f32)> {
+    let lin = Linear::zeros(train.dim, n_out, dev)?;
+    let n = train.len();
+    if n == 0 {
+        return Ok((lin, 0.0));
+    }
+    let x = Tensor::from_slice(&train.x, (n, train.dim), dev)?;
+    let y = Tensor::from_slice(&train.y, n, dev)?;
+    let mut opt = AdamW::new(vec![lin.w.clone(), lin.b.clone()], ParamsAdamW { lr: 1e-2, weight_decay: 0.0, ..Default::default() })?;
+    let l2 = 1.0 / (2.0 * c * n as f64);
+    let mut last = 0f32;
+    for _ in 0..LINEAR_STEPS {
+        let ce = candle_nn::loss::cross_entropy(&lin.forward(&x)?, &y)?;
+        let loss = (&ce + (lin.w.as_tensor().sqr()?.sum_all()? * l2)?)?;
+        opt.backward_step(&loss)?;
+        last = ce.to_scalar::<f32>()?;
+    }
+    Ok((lin, last))
+}
+
+/// Predicted class of every row of `set`.
+fn predict(lin: &Linear, set: &Set, dev: &Device) -> candle_core::Result<Vec<usize>> {
+    if set.len() == 0 {
+        return Ok(vec![]);
+    }
+    let x = Tensor::from_slice(&set.x, (set.len(), set.dim), dev)?;
+    Ok(super::heads::argmax_rows(&lin.forward(&x)?)?.into_iter().map(|(i, _)| i).collect())
+}
+
+/// Accuracy and macro-F1 of predictions against a set's labels.
+fn set_scores(pred: &[usize], set: &Set, n_out: usize) -> (f64, f64) {
+    let mut conf = vec![vec![0usize; n_out]; n_out];
+    for (p, &g) in pred.iter().zip(&set.y) {
+        conf[g as usize][*p] += 1;
+    }
+    let ok: usize = (0..n_out).map(|k| conf[k][k]).sum();
+    (ok as f64 / pred.len().max(1) as f64, macro_f1(&conf))
+}
+
+/// The linear head of the best dev score over [`LINEAR_C_GRID`] (`macro` picks macro-F1, else
+/// accuracy); without dev examples, the middle of the grid.
+fn select_linear(name: &str, train: &Set, dev_set: &Set, n_out: usize, macro_: bool, log: &mut dyn FnMut(String)) -> candle_core::Result<(Linear, f64)> {
+    let dev = Device::Cpu;
+    let mut best: Option<(f64, f64, Linear)> = None;
+    let grid: Vec<f64> = if dev_set.len() == 0 { vec![LINEAR_C_GRID[2]] } else { LINEAR_C_GRID.to_vec() };
+    for c in grid {
+        let (lin, loss) = fit_linear(train, n_out, c, &dev)?;
+        let (acc, mf1) = set_scores(&predict(&lin, dev_set, &dev)?, dev_set, n_out);
+        let score = if macro_ { mf1 } else { acc };
+        log(format!("{name} head (linear, C {c}): train loss {loss:.4}  dev accuracy {acc:.3} macro-F1 {mf1:.3}"));
+        if best.as_ref().map(|b| score > b.0).unwrap_or(true) {
+            best = Some((score, c, lin));
+        }
+    }
+    let (score, c, lin) = best.expect("grid is not empty");
+    log(format!("{name} head: kept C {c} (dev {score:.3})"));
+    Ok((lin, c))
+}
+
 /// Trains fresh heads on the `train` documents, logging every epoch through `log`, and returns
-/// them with their dev scores per epoch.
+/// them with their dev scores per tagger epoch. The tagger (an MLP) keeps its best dev epoch; the
+/// role and tone heads are linear, their L2 strength chosen on dev.
 pub fn fit(docs: &[Prepared], dim: usize, cfg: FitConfig, log: &mut dyn FnMut(String)) -> candle_core::Result<(TaskHeads, Vec<Scores>)> {
     let dev = Device::Cpu;
-    let heads = TaskHeads::new(cfg.seed, dim, &dev)?;
-    let (mut tok, mut role, mut tone) = (Set::new(dim * 3), Set::new(dim * 3 + ROLE_CUE_DIMS), Set::new(dim * 2 + TONE_CUE_DIMS));
+    let mut heads = TaskHeads::new(cfg.seed, dim, &dev)?;
+    let inputs = heads.inputs();
+    let mut tok = Set::new(dim * 3);
     for p in docs.iter().filter(|p| p.split == "train") {
         let mut buf = Vec::with_capacity(dim * 3);
         for (i, t) in token_tags(p, &heads.labels.tags).into_iter().enumerate() {
@@ -212,47 +297,38 @@ pub fn fit(docs: &[Prepared], dim: usize, cfg: FitConfig, log: &mut dyn FnMut(St
             tagger_input(&p.feats, i, &mut buf);
             tok.push(&buf, t);
         }
-        for f in &p.figures {
-            let s = p.sentences.get(f.3).map(|s| (s.0, s.1)).unwrap_or((f.0, f.1));
-            role.push(&role_input(&p.feats, &p.text, (f.0, f.1), s), f.2 as u32);
-        }
-        for s in &p.sentences {
-            tone.push(&tone_input(&p.feats, &p.text, (s.0, s.1)), s.2 as u32);
-        }
     }
+    let (role, tone) = pooled_sets(docs, "train", inputs, dim);
+    let (role_dev, tone_dev) = pooled_sets(docs, "dev", inputs, dim);
     log(format!("train examples: {} tokens, {} money figures, {} sentences", tok.len(), role.len(), tone.len()));
+    let (role_head, role_c) = select_linear("role", &role, &role_dev, heads.labels.roles.len(), false, log)?;
+    let (tone_head, tone_c) = select_linear("tone", &tone, &tone_dev, heads.labels.tones.len(), true, log)?;
+    heads.role = Net::Linear(role_head);
+    heads.tone = Net::Linear(tone_head);
+
     let params = ParamsAdamW { lr: cfg.lr, weight_decay: 0.01, ..Default::default() };
-    let mut opt_tag = AdamW::new(heads.tagger.vars(), params.clone())?;
-    let mut opt_role = AdamW::new(heads.role.vars(), params.clone())?;
-    let mut opt_tone = AdamW::new(heads.tone.vars(), params)?;
-    // One shuffling stream per head, so that changing one head leaves the others' training as it was.
-    let mut rngs = [Rng::new(cfg.seed ^ 0x5eed), Rng::new(cfg.seed ^ 0x5eed ^ 1), Rng::new(cfg.seed ^ 0x5eed ^ 2)];
+    let mut opt_tag = AdamW::new(heads.tagger.vars(), params)?;
+    let mut rng = Rng::new(cfg.seed ^ 0x5eed);
     let dev_docs: Vec<&Prepared> = docs.iter().filter(|p| p.split == "dev").collect();
     let mut history = Vec::new();
-    // Each head keeps the weights of its best dev epoch (early stopping without a fixed patience).
-    let mut best = [(f64::MIN, 0usize, None), (f64::MIN, 0, None), (f64::MIN, 0, None)];
+    // The tagger keeps the weights of its best dev epoch (early stopping without a fixed patience).
+    let mut best = (f64::MIN, 0usize, None);
     for epoch in 1..=cfg.epochs {
-        let lt = train_epoch(&|x| heads.tagger.forward(x), &mut opt_tag, &tok, cfg.batch, &mut rngs[0], &dev)?;
-        let lr_ = train_epoch(&|x| heads.role.forward(x), &mut opt_role, &role, cfg.batch.min(64), &mut rngs[1], &dev)?;
-        let ls = train_epoch(&|x| heads.tone.forward(x), &mut opt_tone, &tone, cfg.batch.min(64), &mut rngs[2], &dev)?;
+        let lt = train_epoch(&|x| heads.tagger.forward(x), &mut opt_tag, &tok, cfg.batch, &mut rng, &dev)?;
         let s = evaluate(&heads, &dev_docs)?;
         log(format!(
-            "epoch {epoch:>3}  loss tag {lt:.4} role {lr_:.4} tone {ls:.4}  dev entities F1 {:.3} (P {:.3} R {:.3})  roles acc {:.3}  tone macro-F1 {:.3}",
+            "epoch {epoch:>3}  loss tag {lt:.4}  dev entities F1 {:.3} (P {:.3} R {:.3})  roles acc {:.3}  tone macro-F1 {:.3}",
             s.entity_f1, s.entity_p, s.entity_r, s.role_accuracy, s.tone_macro_f1
         ));
-        for (k, (mlp, score)) in [(&heads.tagger, s.entity_f1), (&heads.role, s.role_accuracy), (&heads.tone, s.tone_macro_f1)].into_iter().enumerate() {
-            if dev_docs.is_empty() || score > best[k].0 {
-                best[k] = (score, epoch, Some(mlp.snapshot()?));
-            }
+        if dev_docs.is_empty() || s.entity_f1 > best.0 {
+            best = (s.entity_f1, epoch, Some(heads.tagger.snapshot()?));
         }
         history.push(s);
     }
-    for (k, mlp) in [&heads.tagger, &heads.role, &heads.tone].into_iter().enumerate() {
-        if let Some(snap) = &best[k].2 {
-            mlp.restore(snap)?;
-        }
+    if let Some(snap) = &best.2 {
+        heads.tagger.restore(snap)?;
     }
-    log(format!("kept epochs: tagger {}, role {}, tone {}", best[0].1, best[1].1, best[2].1));
+    log(format!("kept: tagger epoch {}, role C {role_c}, tone C {tone_c}", best.1));
     Ok((heads, history))
 }
 
@@ -279,6 +355,29 @@ mod tests {
             }
             Ok(f)
         }
+    }
+
+    #[test]
+    fn linear_head_separates_and_its_penalty_shrinks_weights() {
+        // Two classes split by the sign of the first input; the second input is noise.
+        let mut set = Set::new(2);
+        let mut rng = Rng::new(5);
+        for _ in 0..200 {
+            let a = rng.uniform() * 2.0 - 1.0;
+            set.push(&[a, rng.uniform()], (a > 0.0) as u32);
+        }
+        let dev = Device::Cpu;
+        let norm = |c: f64| {
+            let (lin, _) = fit_linear(&set, 2, c, &dev).unwrap();
+            let acc = set_scores(&predict(&lin, &set, &dev).unwrap(), &set, 2).0;
+            (acc, lin.w.as_tensor().sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap())
+        };
+        let (acc_loose, w_loose) = norm(10.0);
+        let (_, w_tight) = norm(0.01);
+        assert!(acc_loose > 0.95, "{acc_loose}");
+        assert!(w_tight < w_loose / 4.0, "{w_tight} vs {w_loose}");
+        // Deterministic: the same fit twice gives the same weights.
+        assert_eq!(norm(1.0), norm(1.0));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::Path;
 use candle_core::{DType, Device, Tensor, Var, D};
 use serde::{Deserialize, Serialize};
 
-use super::features::{ROLE_CUE_DIMS, TONE_CUE_DIMS};
+use super::features::Inputs;
 
 /// One hidden layer MLP: `gelu(x W1ᵀ + b1) W2ᵀ + b2`.
 pub struct Mlp {
@@ -100,8 +100,76 @@ impl Mlp {
     }
 }
 
+/// A linear (softmax-regression) head: `x Wᵀ + b`. With an L2 penalty it generalises better
+/// than an MLP on a few thousand pooled examples (the role and tone heads).
+pub struct Linear {
+    pub w: Var,
+    pub b: Var,
+}
+
+impl Linear {
+    pub fn zeros(input: usize, out: usize, dev: &Device) -> candle_core::Result<Linear> {
+        Ok(Linear { w: Var::zeros((out, input), DType::F32, dev)?, b: Var::zeros(out, DType::F32, dev)? })
+    }
+    pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        x.matmul(&self.w.as_tensor().t()?)?.broadcast_add(self.b.as_tensor())
+    }
+}
+
+/// A head network: an MLP or a linear map.
+pub enum Net {
+    Mlp(Mlp),
+    Linear(Linear),
+}
+
+impl Net {
+    pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        match self {
+            Net::Mlp(m) => m.forward(x),
+            Net::Linear(l) => l.forward(x),
+        }
+    }
+
+    pub fn vars(&self) -> Vec<Var> {
+        match self {
+            Net::Mlp(m) => m.vars(),
+            Net::Linear(l) => vec![l.w.clone(), l.b.clone()],
+        }
+    }
+
+    fn save_into(&self, prefix: &str, out: &mut HashMap<String, Tensor>) {
+        match self {
+            Net::Mlp(m) => m.save_into(prefix, out),
+            Net::Linear(l) => {
+                out.insert(format!("{prefix}.w"), l.w.as_tensor().clone());
+                out.insert(format!("{prefix}.b"), l.b.as_tensor().clone());
+            }
+        }
+    }
+
+    /// An MLP where `prefix.w1` is stored, else a linear head (`prefix.w`, `prefix.b`).
+    fn load_from(prefix: &str, t: &HashMap<String, Tensor>) -> Result<Net, String> {
+        if t.contains_key(&format!("{prefix}.w1")) {
+            return Mlp::load_from(prefix, t).map(Net::Mlp);
+        }
+        let get = |n: &str| {
+            t.get(&format!("{prefix}.{n}"))
+                .ok_or_else(|| format!("head weights lack {prefix}.w1 or {prefix}.{n}"))
+                .and_then(|x| Var::from_tensor(x).map_err(|e| e.to_string()))
+        };
+        Ok(Net::Linear(Linear { w: get("w")?, b: get("b")? }))
+    }
+}
+
+fn inputs_v1() -> u32 {
+    1
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct HeadLabels {
+    /// Input layout of the role and tone heads ([`Inputs`]); 1 where heads.json predates it.
+    #[serde(default = "inputs_v1")]
+    pub inputs: u32,
     pub tags: Vec<String>,
     pub roles: Vec<String>,
     pub tones: Vec<String>,
@@ -129,8 +197,8 @@ pub struct AdapterMeta {
 
 pub struct TaskHeads {
     pub tagger: Mlp,
-    pub role: Mlp,
-    pub tone: Mlp,
+    pub role: Net,
+    pub tone: Net,
     pub labels: HeadLabels,
     /// Low-rank updates of the encoder the heads read; merged into it before reading.
     pub adapter: Option<crate::model::LoraAdapter>,
@@ -161,6 +229,7 @@ impl TaskHeads {
     pub fn new(seed: u64, dim: usize, dev: &Device) -> candle_core::Result<TaskHeads> {
         let mut rng = Rng::new(seed);
         let labels = HeadLabels {
+            inputs: Inputs::V2.version(),
             tags: tag_labels(),
             roles: crate::train::corpus::ROLES.iter().map(|s| s.to_string()).collect(),
             tones: crate::train::corpus::TONES.iter().map(|s| s.to_string()).collect(),
@@ -171,8 +240,8 @@ impl TaskHeads {
         };
         Ok(TaskHeads {
             tagger: Mlp::new(&mut rng, dim * 3, 256, labels.tags.len(), dev)?,
-            role: Mlp::new(&mut rng, dim * 3 + ROLE_CUE_DIMS, 128, labels.roles.len(), dev)?,
-            tone: Mlp::new(&mut rng, dim * 2 + TONE_CUE_DIMS, 128, labels.tones.len(), dev)?,
+            role: Net::Linear(Linear::zeros(Inputs::V2.role_dims(dim), labels.roles.len(), dev)?),
+            tone: Net::Linear(Linear::zeros(Inputs::V2.tone_dims(dim), labels.tones.len(), dev)?),
             labels,
             adapter: None,
         })
@@ -207,7 +276,11 @@ impl TaskHeads {
             ),
             None => None,
         };
-        Ok(TaskHeads { tagger: Mlp::load_from("tagger", &t)?, role: Mlp::load_from("role", &t)?, tone: Mlp::load_from("tone", &t)?, labels, adapter })
+        Ok(TaskHeads { tagger: Mlp::load_from("tagger", &t)?, role: Net::load_from("role", &t)?, tone: Net::load_from("tone", &t)?, labels, adapter })
+    }
+
+    pub fn inputs(&self) -> Inputs {
+        Inputs::from_version(self.labels.inputs)
     }
 
     pub fn vars(&self) -> Vec<Var> {
@@ -215,5 +288,38 @@ impl TaskHeads {
         v.extend(self.role.vars());
         v.extend(self.tone.vars());
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_heads_save_and_load_to_the_same_outputs() {
+        let dev = Device::Cpu;
+        let heads = TaskHeads::new(3, 4, &dev).unwrap();
+        // Non-zero linear weights, so that a load that dropped them would show.
+        for v in heads.role.vars().iter().chain(heads.tone.vars().iter()) {
+            let n = v.as_tensor().elem_count();
+            let data: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
+            v.set(&Tensor::from_vec(data, v.as_tensor().shape(), &dev).unwrap()).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        heads.save(dir.path()).unwrap();
+        let back = TaskHeads::load(dir.path(), &dev).unwrap();
+        assert_eq!(back.labels.inputs, 2);
+        assert!(matches!(back.role, Net::Linear(_)) && matches!(back.tone, Net::Linear(_)));
+        let x = Tensor::ones((2, Inputs::V2.tone_dims(4)), DType::F32, &dev).unwrap();
+        let a: Vec<Vec<f32>> = heads.tone.forward(&x).unwrap().to_vec2().unwrap();
+        let b: Vec<Vec<f32>> = back.tone.forward(&x).unwrap().to_vec2().unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn heads_json_without_inputs_reads_as_the_first_layout() {
+        let j = r#"{"tags": ["O"], "roles": ["other"], "tones": ["neutral"], "dim": 4}"#;
+        let l: HeadLabels = serde_json::from_str(j).unwrap();
+        assert_eq!(Inputs::from_version(l.inputs), Inputs::V1);
     }
 }

@@ -3,7 +3,7 @@
 
 use candle_core::{Device, Tensor};
 
-use super::features::{role_input, tagger_input, tone_input, TokenFeatures, ROLE_CUE_DIMS, TONE_CUE_DIMS};
+use super::features::{tagger_input, TokenFeatures};
 use super::heads::{argmax_rows, TaskHeads};
 use crate::pipeline::Reading;
 use crate::text::Span;
@@ -120,8 +120,10 @@ pub fn read(heads: &TaskHeads, feats: &TokenFeatures, text: &str, sentences: &[S
     reading.entities = decode_bio(&tags, feats, text);
 
     if !sentences.is_empty() {
-        let rows: Vec<Vec<f32>> = sentences.iter().map(|s| tone_input(feats, text, (s.start, s.end))).collect();
-        let t = heads.tone.forward(&stack(&rows, feats.dim * 2 + TONE_CUE_DIMS, &dev)?)?;
+        let inputs = heads.inputs();
+        let spans: Vec<(usize, usize)> = sentences.iter().map(|s| (s.start, s.end)).collect();
+        let rows: Vec<Vec<f32>> = (0..spans.len()).map(|i| inputs.tone(feats, text, &spans, i)).collect();
+        let t = heads.tone.forward(&stack(&rows, inputs.tone_dims(feats.dim), &dev)?)?;
         reading.tones = argmax_rows(&t)?.into_iter().map(|(i, p)| Some((heads.labels.tones[i].clone(), p as f64))).collect();
     }
     if !figures.is_empty() {
@@ -129,10 +131,10 @@ pub fn read(heads: &TaskHeads, feats: &TokenFeatures, text: &str, sentences: &[S
             .iter()
             .map(|&(s, e)| {
                 let sent = sentences.iter().find(|x| x.start <= s && s < x.end).map(|x| (x.start, x.end)).unwrap_or((s, e));
-                role_input(feats, text, (s, e), sent)
+                heads.inputs().role(feats, text, (s, e), sent)
             })
             .collect();
-        let t = heads.role.forward(&stack(&rows, feats.dim * 3 + ROLE_CUE_DIMS, &dev)?)?;
+        let t = heads.role.forward(&stack(&rows, heads.inputs().role_dims(feats.dim), &dev)?)?;
         reading.roles = argmax_rows(&t)?.into_iter().map(|(i, p)| Some((heads.labels.roles[i].clone(), p as f64))).collect();
     }
     Ok(reading)
