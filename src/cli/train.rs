@@ -45,6 +45,9 @@ pub struct Args {
     /// Keep the heads in --out and only set (or refit) their document-tone rule, re-reading the corpus once
     #[arg(long)]
     doc_tone_only: bool,
+    /// Only score the heads in --out on the corpus's dev and test splits; write nothing
+    #[arg(long)]
+    score_only: bool,
     /// Take the encoder adapter of the heads in DIR instead of training one, and fit only the heads on it
     #[arg(long, value_name = "DIR")]
     adapter_from: Option<PathBuf>,
@@ -82,6 +85,26 @@ pub fn run(a: Args) -> Result<()> {
     let device: DeviceChoice = a.device.parse()?;
     let mut engine = Engine::load(&source, device).context("loading the base encoder")?;
     let given_rule = a.doc_tone_rule.as_deref().map(parse_rule).transpose()?;
+    if a.score_only {
+        let heads = TaskHeads::load(&a.out, &candle_core::Device::Cpu).map_err(anyhow::Error::msg)?;
+        if let Some(ad) = &heads.adapter {
+            engine.apply_adapter(ad)?;
+        }
+        eprintln!("reading {} documents with the heads in {}...", docs.len(), a.out.display());
+        let prepared: Vec<fit::Prepared> = docs.iter().map(|(_, d)| fit::prepare(d, &engine, &heads.labels).map_err(anyhow::Error::msg)).collect::<Result<_>>()?;
+        let gold_tone: std::collections::HashMap<String, String> = docs.iter().map(|(_, d)| (d.id.clone(), d.tone.clone())).collect();
+        let rule = heads.labels.doc_tone.unwrap_or_default();
+        for split in ["dev", "test"] {
+            let ps: Vec<&fit::Prepared> = prepared.iter().filter(|p| p.split == split).collect();
+            let s = fit::evaluate(&heads, &ps)?;
+            let doc = crate::records::doc_tone_macro_f1(&fit::predicted_tones(&heads, &ps, &gold_tone)?, &rule);
+            println!(
+                "{split}: entities F1 {:.3} (P {:.3} R {:.3}), roles acc {:.3}, tone macro-F1 {:.3} (acc {:.3}), document tone macro-F1 {doc:.3}",
+                s.entity_f1, s.entity_p, s.entity_r, s.role_accuracy, s.tone_macro_f1, s.tone_accuracy
+            );
+        }
+        return Ok(());
+    }
     if a.doc_tone_only {
         let mut heads = TaskHeads::load(&a.out, &candle_core::Device::Cpu).map_err(anyhow::Error::msg)?;
         if let Some(ad) = &heads.adapter {
