@@ -90,6 +90,24 @@ impl<'a> G<'a> {
         if self.is(j, "schweizer") && self.is(j + 1, "franken") {
             return Some(("CHF", j + 2));
         }
+        // Nordic crowns: the country word says which ("couronnes danoises", "Danish kroner",
+        // "coronas suecas", "norwegische Kronen"); a bare "couronnes" stays unresolved.
+        let nordic = |w: Option<&str>| match w {
+            Some("danoises" | "danoise" | "danish" | "danesas" | "dänische" | "dänischen") => Some("DKK"),
+            Some("suédoises" | "suédoise" | "swedish" | "suecas" | "schwedische" | "schwedischen") => Some("SEK"),
+            Some("norvégiennes" | "norvégienne" | "norwegian" | "noruegas" | "norwegische" | "norwegischen") => Some("NOK"),
+            _ => None,
+        };
+        if matches!(self.key(j), Some("couronnes" | "couronne" | "coronas")) {
+            if let Some(c) = nordic(self.key(j + 1)) {
+                return Some((c, j + 2));
+            }
+        }
+        if matches!(self.key(j + 1), Some("kroner" | "krone" | "kronor" | "krona" | "crowns" | "kronen")) {
+            if let Some(c) = nordic(self.key(j)) {
+                return Some((c, j + 2));
+            }
+        }
         let t = self.tok(j)?;
         match t.kind {
             TK::Punct => {

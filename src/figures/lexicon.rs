@@ -216,6 +216,10 @@ pub const OTHER: &[&str] = &[
     // currency companions
     "us", "américains", "américain", "americains", "estadounidenses", "estadounidense", "suisse", "suisses",
     "francs", "franc", "francos", "suizos", "schweizer", "canadiens", "canadien", "australiens", "hongkong",
+    "couronnes", "couronne", "danoises", "danoise", "suédoises", "suédoise", "norvégiennes", "norvégienne",
+    "kroner", "krone", "kronor", "krona", "crowns", "danish", "swedish", "norwegian", "coronas", "danesas",
+    "suecas", "noruegas", "kronen", "dänische", "dänischen", "schwedische", "schwedischen", "norwegische",
+    "norwegischen",
     // misc
     "n", "no", "nr", "page", "p", "numéro", "numero", "heures", "heure", "h", "uhr",
 ];
