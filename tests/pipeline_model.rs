@@ -30,10 +30,10 @@ fn committed_heads_keep_their_quality_on_the_corpus_test_split() {
     let prepared: Vec<fit::Prepared> = docs.iter().map(|(_, d)| fit::prepare(d, &engine, &heads.labels).unwrap()).collect();
     let refs: Vec<&fit::Prepared> = prepared.iter().collect();
     let s = fit::evaluate(&heads, &refs).unwrap();
-    // Measured 0.857 / 0.819 / 0.658 when the heads were trained; a regression shows here.
+    // Measured 0.859 / 0.881 / 0.738 when the heads were trained; a regression shows here.
     assert!(s.entity_f1 >= 0.83, "{s:?}");
-    assert!(s.role_accuracy >= 0.79, "{s:?}");
-    assert!(s.tone_macro_f1 >= 0.62, "{s:?}");
+    assert!(s.role_accuracy >= 0.85, "{s:?}");
+    assert!(s.tone_macro_f1 >= 0.71, "{s:?}");
 }
 
 #[test]

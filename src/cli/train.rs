@@ -32,12 +32,12 @@ pub struct Args {
     adapt_layers: usize,
     #[arg(long, default_value_t = 16)]
     adapt_rank: usize,
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 5)]
     adapt_epochs: usize,
     #[arg(long, default_value_t = 1e-3)]
     adapt_lr: f64,
     /// Weight of the sentence-tone loss in adapter training (tag and role losses weigh 1)
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 5.0)]
     adapt_tone_weight: f64,
     /// Document-tone rule MIXED_SHARE,MIXED_BALANCE,LEAD_SHARE instead of fitting it on the train documents
     #[arg(long)]
