@@ -59,10 +59,26 @@ fn parse_rule(s: &str) -> Result<crate::records::DocToneRule> {
     Ok(crate::records::DocToneRule { mixed_share: v[0], mixed_balance: v[1], lead_share: v[2] })
 }
 
+/// Each document's gold document tone, by id.
+fn gold_tones(docs: &[(PathBuf, corpus::CorpusDoc)]) -> std::collections::HashMap<String, String> {
+    docs.iter().map(|(_, d)| (d.id.clone(), d.tone.clone())).collect()
+}
+
+/// The heads stored in `dir`, their adapter merged into `engine`, and the corpus read through them.
+fn read_with_heads(dir: &std::path::Path, engine: &mut Engine, docs: &[(PathBuf, corpus::CorpusDoc)]) -> Result<(TaskHeads, Vec<fit::Prepared>)> {
+    let heads = TaskHeads::load(dir, &candle_core::Device::Cpu).map_err(anyhow::Error::msg)?;
+    if let Some(ad) = &heads.adapter {
+        engine.apply_adapter(ad)?;
+    }
+    eprintln!("reading {} documents with the heads in {}...", docs.len(), dir.display());
+    let prepared = docs.iter().map(|(_, d)| fit::prepare(d, engine, &heads.labels).map_err(anyhow::Error::msg)).collect::<Result<_>>()?;
+    Ok((heads, prepared))
+}
+
 /// Sets the heads' document-tone rule (given, or fitted on the train documents) and returns its
 /// macro-F1 on train, dev and test.
 fn doc_tone(heads: &mut TaskHeads, prepared: &[fit::Prepared], docs: &[(PathBuf, corpus::CorpusDoc)], given: Option<crate::records::DocToneRule>) -> Result<(f64, f64, f64)> {
-    let gold_tone: std::collections::HashMap<String, String> = docs.iter().map(|(_, d)| (d.id.clone(), d.tone.clone())).collect();
+    let gold_tone = gold_tones(docs);
     let split = |s: &str| prepared.iter().filter(|p| p.split == s).collect::<Vec<_>>();
     let train = fit::predicted_tones(heads, &split("train"), &gold_tone)?;
     let rule = match given {
@@ -86,13 +102,8 @@ pub fn run(a: Args) -> Result<()> {
     let mut engine = Engine::load(&source, device).context("loading the base encoder")?;
     let given_rule = a.doc_tone_rule.as_deref().map(parse_rule).transpose()?;
     if a.score_only {
-        let heads = TaskHeads::load(&a.out, &candle_core::Device::Cpu).map_err(anyhow::Error::msg)?;
-        if let Some(ad) = &heads.adapter {
-            engine.apply_adapter(ad)?;
-        }
-        eprintln!("reading {} documents with the heads in {}...", docs.len(), a.out.display());
-        let prepared: Vec<fit::Prepared> = docs.iter().map(|(_, d)| fit::prepare(d, &engine, &heads.labels).map_err(anyhow::Error::msg)).collect::<Result<_>>()?;
-        let gold_tone: std::collections::HashMap<String, String> = docs.iter().map(|(_, d)| (d.id.clone(), d.tone.clone())).collect();
+        let (heads, prepared) = read_with_heads(&a.out, &mut engine, &docs)?;
+        let gold_tone = gold_tones(&docs);
         let rule = heads.labels.doc_tone.unwrap_or_default();
         for split in ["dev", "test"] {
             let ps: Vec<&fit::Prepared> = prepared.iter().filter(|p| p.split == split).collect();
@@ -106,12 +117,7 @@ pub fn run(a: Args) -> Result<()> {
         return Ok(());
     }
     if a.doc_tone_only {
-        let mut heads = TaskHeads::load(&a.out, &candle_core::Device::Cpu).map_err(anyhow::Error::msg)?;
-        if let Some(ad) = &heads.adapter {
-            engine.apply_adapter(ad)?;
-        }
-        eprintln!("reading {} documents with the heads in {}...", docs.len(), a.out.display());
-        let prepared: Vec<fit::Prepared> = docs.iter().map(|(_, d)| fit::prepare(d, &engine, &heads.labels).map_err(anyhow::Error::msg)).collect::<Result<_>>()?;
+        let (mut heads, prepared) = read_with_heads(&a.out, &mut engine, &docs)?;
         let (train_f1, dev_doc, test_doc) = doc_tone(&mut heads, &prepared, &docs, given_rule)?;
         if let Some(card) = heads.labels.card.as_object_mut() {
             card.insert("document_tone_macro_f1".into(), serde_json::json!({"train": train_f1, "dev": dev_doc, "test": test_doc}));
@@ -219,7 +225,7 @@ pub fn run(a: Args) -> Result<()> {
                      "encoder_frozen": adapter.is_none(), "adapter_layers": a.adapt_layers, "adapter_rank": a.adapt_rank,
                      "adapter_epochs": a.adapt_epochs, "adapter_lr": a.adapt_lr, "adapter_tone_weight": a.adapt_tone_weight,
                      "adapter_from": a.adapter_from.as_ref().map(|d| d.display().to_string())},
-        "adapter_settings": if reused_settings.is_null() { serde_json::Value::Null } else { reused_settings },
+        "adapter_settings": reused_settings,
         "dev": dev_scores,
         "document_tone_macro_f1": {"train": train_f1, "dev": dev_doc, "test": test_doc},
         "test": test_scores,

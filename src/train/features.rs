@@ -31,9 +31,14 @@ impl TokenFeatures {
 
     /// Mean of the token vectors over a char span; zeros when no token falls in it.
     pub fn mean(&self, start: usize, end: usize) -> Vec<f32> {
+        self.mean_of(self.tokens_in(start, end))
+    }
+
+    /// Mean of the given token rows; zeros when there are none.
+    fn mean_of(&self, rows: impl IntoIterator<Item = usize>) -> Vec<f32> {
         let mut acc = vec![0f32; self.dim];
         let mut n = 0;
-        for i in self.tokens_in(start, end) {
+        for i in rows {
             for (a, v) in acc.iter_mut().zip(self.row(i)) {
                 *a += v;
             }
@@ -59,33 +64,13 @@ impl TokenFeatures {
 
     /// Mean of the `k` tokens starting at or after char `pos` (right context of a figure).
     pub fn mean_after(&self, pos: usize, k: usize) -> Vec<f32> {
-        let mut acc = vec![0f32; self.dim];
-        let take: Vec<usize> = self.spans.iter().enumerate().filter(|(_, s)| s.0 >= pos).map(|(i, _)| i).take(k).collect();
-        for &i in &take {
-            for (a, v) in acc.iter_mut().zip(self.row(i)) {
-                *a += v;
-            }
-        }
-        if !take.is_empty() {
-            acc.iter_mut().for_each(|a| *a /= take.len() as f32);
-        }
-        acc
+        self.mean_of(self.spans.iter().enumerate().filter(|(_, s)| s.0 >= pos).map(|(i, _)| i).take(k))
     }
 
     /// Mean of the `k` tokens just before char `pos` (left context of a figure).
     pub fn mean_before(&self, pos: usize, k: usize) -> Vec<f32> {
         let idx: Vec<usize> = self.spans.iter().enumerate().filter(|(_, s)| s.1 <= pos).map(|(i, _)| i).collect();
-        let take = &idx[idx.len().saturating_sub(k)..];
-        let mut acc = vec![0f32; self.dim];
-        for &i in take {
-            for (a, v) in acc.iter_mut().zip(self.row(i)) {
-                *a += v;
-            }
-        }
-        if !take.is_empty() {
-            acc.iter_mut().for_each(|a| *a /= take.len() as f32);
-        }
-        acc
+        self.mean_of(idx[idx.len().saturating_sub(k)..].iter().copied())
     }
 }
 

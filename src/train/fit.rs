@@ -266,13 +266,12 @@ fn set_scores(pred: &[usize], set: &Set, n_out: usize) -> (f64, f64) {
 
 /// The linear head of the best dev score over [`LINEAR_C_GRID`] (`macro` picks macro-F1, else
 /// accuracy); without dev examples, the middle of the grid.
-fn select_linear(name: &str, train: &Set, dev_set: &Set, n_out: usize, macro_: bool, log: &mut dyn FnMut(String)) -> candle_core::Result<(Linear, f64)> {
-    let dev = Device::Cpu;
+fn select_linear(name: &str, train: &Set, dev_set: &Set, n_out: usize, macro_: bool, dev: &Device, log: &mut dyn FnMut(String)) -> candle_core::Result<(Linear, f64)> {
     let mut best: Option<(f64, f64, Linear)> = None;
     let grid: Vec<f64> = if dev_set.len() == 0 { vec![LINEAR_C_GRID[2]] } else { LINEAR_C_GRID.to_vec() };
     for c in grid {
-        let (lin, loss) = fit_linear(train, n_out, c, &dev)?;
-        let (acc, mf1) = set_scores(&predict(&lin, dev_set, &dev)?, dev_set, n_out);
+        let (lin, loss) = fit_linear(train, n_out, c, dev)?;
+        let (acc, mf1) = set_scores(&predict(&lin, dev_set, dev)?, dev_set, n_out);
         let score = if macro_ { mf1 } else { acc };
         log(format!("{name} head (linear, C {c}): train loss {loss:.4}  dev accuracy {acc:.3} macro-F1 {mf1:.3}"));
         if best.as_ref().map(|b| score > b.0).unwrap_or(true) {
@@ -303,8 +302,8 @@ pub fn fit(docs: &[Prepared], dim: usize, cfg: FitConfig, log: &mut dyn FnMut(St
     let (role, tone) = pooled_sets(docs, "train", inputs, dim);
     let (role_dev, tone_dev) = pooled_sets(docs, "dev", inputs, dim);
     log(format!("train examples: {} tokens, {} money figures, {} sentences", tok.len(), role.len(), tone.len()));
-    let (role_head, role_c) = select_linear("role", &role, &role_dev, heads.labels.roles.len(), false, log)?;
-    let (tone_head, tone_c) = select_linear("tone", &tone, &tone_dev, heads.labels.tones.len(), true, log)?;
+    let (role_head, role_c) = select_linear("role", &role, &role_dev, heads.labels.roles.len(), false, &dev, log)?;
+    let (tone_head, tone_c) = select_linear("tone", &tone, &tone_dev, heads.labels.tones.len(), true, &dev, log)?;
     heads.role = Net::Linear(role_head);
     heads.tone = Net::Linear(tone_head);
 

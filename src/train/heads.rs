@@ -91,13 +91,16 @@ impl Mlp {
     }
 
     fn load_from(prefix: &str, t: &HashMap<String, Tensor>) -> Result<Mlp, String> {
-        let get = |n: &str| {
-            t.get(&format!("{prefix}.{n}"))
-                .ok_or_else(|| format!("head weights lack {prefix}.{n}"))
-                .and_then(|x| Var::from_tensor(x).map_err(|e| e.to_string()))
-        };
+        let get = |n: &str| stored_var(t, prefix, n);
         Ok(Mlp { w1: get("w1")?, b1: get("b1")?, w2: get("w2")?, b2: get("b2")? })
     }
+}
+
+/// The stored tensor `prefix.name` as a trainable variable.
+fn stored_var(t: &HashMap<String, Tensor>, prefix: &str, name: &str) -> Result<Var, String> {
+    t.get(&format!("{prefix}.{name}"))
+        .ok_or_else(|| format!("head weights lack {prefix}.{name}"))
+        .and_then(|x| Var::from_tensor(x).map_err(|e| e.to_string()))
 }
 
 /// A linear (softmax-regression) head: `x Wᵀ + b`. With an L2 penalty it generalises better
@@ -152,12 +155,7 @@ impl Net {
         if t.contains_key(&format!("{prefix}.w1")) {
             return Mlp::load_from(prefix, t).map(Net::Mlp);
         }
-        let get = |n: &str| {
-            t.get(&format!("{prefix}.{n}"))
-                .ok_or_else(|| format!("head weights lack {prefix}.w1 or {prefix}.{n}"))
-                .and_then(|x| Var::from_tensor(x).map_err(|e| e.to_string()))
-        };
-        Ok(Net::Linear(Linear { w: get("w")?, b: get("b")? }))
+        Ok(Net::Linear(Linear { w: stored_var(t, prefix, "w")?, b: stored_var(t, prefix, "b")? }))
     }
 }
 

@@ -119,8 +119,8 @@ pub fn read(heads: &TaskHeads, feats: &TokenFeatures, text: &str, sentences: &[S
         argmax_rows(&heads.tagger.forward(&x)?)?.into_iter().map(|(i, p)| (heads.labels.tags[i].clone(), p)).collect();
     reading.entities = decode_bio(&tags, feats, text);
 
+    let inputs = heads.inputs();
     if !sentences.is_empty() {
-        let inputs = heads.inputs();
         let spans: Vec<(usize, usize)> = sentences.iter().map(|s| (s.start, s.end)).collect();
         let rows: Vec<Vec<f32>> = (0..spans.len()).map(|i| inputs.tone(feats, text, &spans, i)).collect();
         let t = heads.tone.forward(&stack(&rows, inputs.tone_dims(feats.dim), &dev)?)?;
@@ -131,10 +131,10 @@ pub fn read(heads: &TaskHeads, feats: &TokenFeatures, text: &str, sentences: &[S
             .iter()
             .map(|&(s, e)| {
                 let sent = sentences.iter().find(|x| x.start <= s && s < x.end).map(|x| (x.start, x.end)).unwrap_or((s, e));
-                heads.inputs().role(feats, text, (s, e), sent)
+                inputs.role(feats, text, (s, e), sent)
             })
             .collect();
-        let t = heads.role.forward(&stack(&rows, heads.inputs().role_dims(feats.dim), &dev)?)?;
+        let t = heads.role.forward(&stack(&rows, inputs.role_dims(feats.dim), &dev)?)?;
         reading.roles = argmax_rows(&t)?.into_iter().map(|(i, p)| Some((heads.labels.roles[i].clone(), p as f64))).collect();
     }
     Ok(reading)
