@@ -226,6 +226,7 @@ pub fn run(a: Args) -> Result<()> {
                      "adapter_epochs": a.adapt_epochs, "adapter_lr": a.adapt_lr, "adapter_tone_weight": a.adapt_tone_weight,
                      "adapter_from": a.adapter_from.as_ref().map(|d| d.display().to_string())},
         "adapter_settings": reused_settings,
+        "linear_heads": {"c_grid": fit::LINEAR_C_GRID, "role": "accuracy on dev picks C", "tone": "class-balanced loss; macro-F1 on dev picks C"},
         "dev": dev_scores,
         "document_tone_macro_f1": {"train": train_f1, "dev": dev_doc, "test": test_doc},
         "test": test_scores,
