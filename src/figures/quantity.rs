@@ -135,6 +135,16 @@ impl<'a> G<'a> {
             }
         }
         q.e = k;
+        // "80 cents", "45 Cent", "85 centimes", "13 pence": a hundredth of the main unit.
+        if q.scale.is_none() && q.cur.is_none() && !nr.word && self.near(k) && self.gap(k) > 0 {
+            if let Some((c, e)) = self.subunit(k) {
+                q.val /= 100.0;
+                q.cur = Some(c);
+                q.cur_after = true;
+                q.e = e;
+                return Some(q);
+            }
+        }
         if q.one_only {
             // Only "un cent"/"a hundred" style readings already handled; "un" alone is not a number.
             return Some(q);
@@ -202,6 +212,31 @@ impl<'a> G<'a> {
             q.of_other = content;
         }
         Some(q)
+    }
+
+    /// A currency's hundredth written after a number, by language, with its end: "cents",
+    /// "euro cents", "Cent", "centimes", "céntimos", "pence". French "cents" stays out, where
+    /// it is also the numeral "hundreds".
+    fn subunit(&self, k: usize) -> Option<(&'static str, usize)> {
+        let has = |l: u8| self.m & l != 0;
+        let cents = |i: usize| self.near(i) && matches!(self.lower(i).as_str(), "cent" | "cents");
+        // "9 euro cents", "20 US cents"
+        if has(EN) && cents(k + 1) {
+            match self.lower(k).as_str() {
+                "euro" => return Some(("EUR", k + 2)),
+                "us" => return Some(("USD", k + 2)),
+                _ => {}
+            }
+        }
+        let c = match self.lower(k).as_str() {
+            "centime" | "centimes" if has(FR) => "EUR",
+            "céntimo" | "céntimos" if has(ES) => "EUR",
+            "cent" | "cents" if has(DE) && !has(EN) => "EUR",
+            "cent" | "cents" if has(EN) => "USD",
+            "pence" | "penny" if has(EN) => "GBP",
+            _ => return None,
+        };
+        Some((c, k + 1))
     }
 
     /// The counted thing after a number: "salariés", "de GPU", "Nvidia H100 chips", "H100".
