@@ -219,16 +219,12 @@ impl<'a> G<'a> {
     /// it is also the numeral "hundreds".
     fn subunit(&self, k: usize) -> Option<(&'static str, usize)> {
         let has = |l: u8| self.m & l != 0;
-        let cents = |i: usize| self.near(i) && matches!(self.lower(i).as_str(), "cent" | "cents");
+        let w = self.lower(k);
         // "9 euro cents", "20 US cents"
-        if has(EN) && cents(k + 1) {
-            match self.lower(k).as_str() {
-                "euro" => return Some(("EUR", k + 2)),
-                "us" => return Some(("USD", k + 2)),
-                _ => {}
-            }
+        if has(EN) && matches!(w.as_str(), "euro" | "us") && self.near(k + 1) && matches!(self.lower(k + 1).as_str(), "cent" | "cents") {
+            return Some((if w == "euro" { "EUR" } else { "USD" }, k + 2));
         }
-        let c = match self.lower(k).as_str() {
+        let c = match w.as_str() {
             "centime" | "centimes" if has(FR) => "EUR",
             "céntimo" | "céntimos" if has(ES) => "EUR",
             "cent" | "cents" if has(DE) && !has(EN) => "EUR",
