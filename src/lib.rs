@@ -3,12 +3,14 @@
 pub mod cli;
 pub mod eval;
 pub mod figures;
+pub mod filter;
 pub mod ingest;
 pub mod lang;
 pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod records;
+pub mod serve;
 pub mod store;
 pub mod text;
 pub mod train;

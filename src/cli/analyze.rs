@@ -18,21 +18,29 @@ pub struct Args {
     /// Refuse files larger than this many bytes
     #[arg(long, default_value_t = ingest::DEFAULT_MAX_BYTES)]
     max_bytes: u64,
+    #[command(flatten)]
+    model: ModelArgs,
+}
+
+/// How to read documents: the encoder and heads to load, or none (`--no-model`). `analyze` and
+/// `serve` share these options.
+#[derive(clap::Args, Clone)]
+pub struct ModelArgs {
     /// Figures grammar and rules only: no encoder, no entities from the model
     #[arg(long)]
-    no_model: bool,
+    pub no_model: bool,
     /// Base encoder: "base" (packaged e5-small from models/fetch), a local folder, or a hub id ORG/NAME[@REV]
     #[arg(long, default_value = "base")]
-    model: String,
+    pub model: String,
     /// Trained task heads (heads.safetensors + heads.json)
     #[arg(long)]
-    heads: Option<PathBuf>,
+    pub heads: Option<PathBuf>,
     /// auto, cpu, cuda[:N] or metal
     #[arg(long, default_value = "auto")]
-    device: String,
+    pub device: String,
     /// Encoder arithmetic: auto (f32 on CPU, f16 on GPU), f32, f16, bf16, int8, q8_0, q4_0
     #[arg(long, default_value = "auto")]
-    precision: String,
+    pub precision: String,
 }
 
 /// The heads shipped with veille: $VEILLE_HEADS, else models/heads of the source tree.
@@ -40,7 +48,8 @@ pub fn default_heads() -> PathBuf {
     std::env::var_os("VEILLE_HEADS").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/models/heads")))
 }
 
-fn load_reader(a: &Args) -> Result<Option<Box<dyn pipeline::Reader>>> {
+/// Loads the reader that `a` names, once; `None` with `--no-model`.
+pub fn load_reader(a: &ModelArgs) -> Result<Option<Box<dyn pipeline::Reader + Send + Sync>>> {
     if a.no_model {
         return Ok(None);
     }
@@ -61,7 +70,7 @@ pub fn run(a: Args) -> Result<()> {
     if !a.dir.exists() {
         bail!("{}: no such file or folder", a.dir.display());
     }
-    let reader = load_reader(&a)?;
+    let reader = load_reader(&a.model)?;
     let mut store = Store::open(&a.db).with_context(|| format!("cannot use {} as the store", a.db.display()))?;
     let (files, mut failures) = ingest::walk(&a.dir);
     if files.is_empty() && !failures.is_empty() {
@@ -104,7 +113,7 @@ pub fn run(a: Args) -> Result<()> {
                 unchanged += 1;
                 continue;
             }
-            let doc = match pipeline::analyze(&art, reader.as_deref()) {
+            let doc = match pipeline::analyze(&art, reader.as_deref().map(|r| r as &dyn pipeline::Reader)) {
                 Ok(d) => d,
                 Err(e) => {
                     failures.push(Failure { path: art.path.clone(), reason: e });

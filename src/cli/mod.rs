@@ -1,11 +1,13 @@
 //! The `veille` command: argument parsing and one thin handler per subcommand.
 
 mod analyze;
+mod bench_serve;
 mod corpus;
 mod eval;
 mod models;
 mod export;
 mod query;
+mod serve;
 mod sql;
 mod train;
 
@@ -31,6 +33,10 @@ enum Command {
     Query(query::Args),
     /// Run one read-only SQL statement against the store
     Sql(sql::Args),
+    /// HTTP API and browser page over the store (loopback by default)
+    Serve(serve::Args),
+    /// Load test of `serve` on loopback: fixed requests and concurrency, errors and p50/p99 latency
+    BenchServe(bench_serve::Args),
     /// Score stored documents (or a JSONL export) against gold annotation files
     Eval(eval::Args),
     /// Fit the task heads (entities, figure roles, tone) on the annotated corpus
@@ -65,6 +71,8 @@ pub fn run() -> Result<()> {
         Command::Export(a) => export::run(a),
         Command::Query(a) => query::run(a),
         Command::Sql(a) => sql::run(a),
+        Command::Serve(a) => serve::run(a),
+        Command::BenchServe(a) => bench_serve::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Train(a) => train::run(a),
         Command::Models { command } => models::run(command),

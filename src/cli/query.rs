@@ -1,16 +1,12 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use chrono::{Datelike, NaiveDate};
 
-use crate::store::{RecordFilter, RecordRow, SortKey, Store};
+use crate::filter::{self, RecordQuery};
+use crate::store::{RecordRow, Store};
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Sort {
-    Amount,
-    Date,
-}
-
+/// The flags mirror the filters of `crate::filter` (one parser for the CLI and the HTTP API):
+/// values stay text here and are read there, so both report a bad value the same way.
 #[derive(clap::Args)]
 pub struct Args {
     #[arg(long, default_value_os_t = super::default_db())]
@@ -26,10 +22,10 @@ pub struct Args {
     currency: Option<String>,
     /// Smallest amount (in the stated currency, or in --in)
     #[arg(long)]
-    min: Option<f64>,
+    min: Option<String>,
     /// Largest amount
     #[arg(long)]
-    max: Option<f64>,
+    max: Option<String>,
     /// Convert amounts to this currency with the store's rates table
     #[arg(long = "in")]
     in_currency: Option<String>,
@@ -51,10 +47,14 @@ pub struct Args {
     /// One row per fact, with every document that states it
     #[arg(long)]
     distinct: bool,
-    #[arg(long, value_enum, default_value_t = Sort::Amount)]
-    sort: Sort,
+    /// amount or date
+    #[arg(long, default_value = "amount")]
+    sort: String,
     #[arg(long)]
-    limit: Option<usize>,
+    limit: Option<String>,
+    /// Rows to skip before the first one printed
+    #[arg(long)]
+    offset: Option<String>,
     /// Print JSON (one object per line)
     #[arg(long, conflicts_with = "csv")]
     json: bool,
@@ -63,37 +63,31 @@ pub struct Args {
     csv: bool,
 }
 
-/// Resolves a user period ("2025", "2025-Q1", "2025-H2", "2025-03", "2025-03-15") to its first or last day.
-pub fn period_bound(s: &str, end: bool) -> Result<String> {
-    let s = s.trim();
-    let bad = || anyhow::anyhow!("cannot read period {s:?}: use 2025, 2025-Q1, 2025-H2, 2025-03 or 2025-03-15");
-    let (year, rest) = s.split_at(s.find('-').unwrap_or(s.len()));
-    let year: i32 = year.parse().map_err(|_| bad())?;
-    let rest = rest.trim_start_matches('-').to_ascii_uppercase();
-    let (m0, m1) = if rest.is_empty() {
-        (1, 12)
-    } else if let Some(q) = rest.strip_prefix('Q') {
-        let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q)).ok_or_else(bad)?;
-        (q * 3 - 2, q * 3)
-    } else if let Some(h) = rest.strip_prefix('H').or_else(|| rest.strip_prefix('S')) {
-        let h: u32 = h.parse().ok().filter(|h| (1..=2).contains(h)).ok_or_else(bad)?;
-        (h * 6 - 5, h * 6)
-    } else if rest.len() == 2 {
-        let m: u32 = rest.parse().ok().filter(|m| (1..=12).contains(m)).ok_or_else(bad)?;
-        (m, m)
-    } else {
-        let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad())?;
-        return Ok(d.to_string());
-    };
-    let d = if end {
-        let first_next = if m1 == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, m1 + 1, 1) };
-        first_next.and_then(|d| d.pred_opt())
-    } else {
-        NaiveDate::from_ymd_opt(year, m0, 1)
-    };
-    let d = d.ok_or_else(bad)?;
-    debug_assert!(d.year() == year);
-    Ok(d.to_string())
+impl Args {
+    /// The flags as (filter name, value) pairs for `filter::RecordQuery::from_pairs`.
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let opt = [
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("currency", &self.currency),
+            ("min", &self.min),
+            ("max", &self.max),
+            ("in", &self.in_currency),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("lang", &self.lang),
+            ("sentiment", &self.sentiment),
+            ("text", &self.text),
+            ("limit", &self.limit),
+            ("offset", &self.offset),
+        ];
+        let mut v: Vec<(&'static str, String)> = opt.into_iter().filter_map(|(k, v)| v.clone().map(|v| (k, v))).collect();
+        v.push(("sort", self.sort.clone()));
+        if self.distinct {
+            v.push(("distinct", "true".into()));
+        }
+        v
+    }
 }
 
 fn fmt_amount(v: Option<f64>) -> String {
@@ -142,47 +136,12 @@ pub fn print_table(header: &[String], rows: &[Vec<String>]) {
 }
 
 pub fn run(a: Args) -> Result<()> {
+    let query = RecordQuery::from_pairs(a.pairs())?;
     let store = Store::open_read_only(&a.db)?;
-    if let Some(act) = &a.action {
-        if !crate::records::ACTIONS.contains(&crate::records::action_group(act)) {
-            bail!("unknown action {act:?}; use one of {}", crate::records::ACTIONS.join(", "));
-        }
-    }
-    let filter = RecordFilter {
-        actor: a.actor,
-        action: a.action,
-        currency: a.currency,
-        min_amount: a.min,
-        max_amount: a.max,
-        in_currency: a.in_currency,
-        period_from: a.from.as_deref().map(|s| period_bound(s, false)).transpose()?,
-        period_to: a.to.as_deref().map(|s| period_bound(s, true)).transpose()?,
-        lang: a.lang,
-        sentiment: a.sentiment,
-        text: a.text,
-        distinct: a.distinct,
-        sort: match a.sort {
-            Sort::Amount => SortKey::Amount,
-            Sort::Date => SortKey::Date,
-        },
-        limit: a.limit,
-    };
-    let rows = store.query_records(&filter)?;
+    let rows = filter::run(&store, &query)?;
     if a.json {
         for r in &rows {
-            let mut v = serde_json::to_value(&r.record)?;
-            v["doc_id"] = r.doc_id.clone().into();
-            v["path"] = r.path.clone().into();
-            v["lang"] = r.lang.clone().into();
-            v["published"] = r.published.clone().into();
-            v["evidence"] = r.sentence_text.clone().into();
-            if let Some((mn, mx, c)) = &r.converted {
-                v["converted"] = serde_json::json!({"min": mn, "max": mx, "currency": c});
-            }
-            if a.distinct {
-                v["sources"] = r.sources.clone().into();
-            }
-            println!("{v}");
+            println!("{}", filter::row_json(r, a.distinct));
         }
         return Ok(());
     }
@@ -267,20 +226,4 @@ pub fn rates(cmd: RatesCommand) -> Result<()> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn period_bounds() {
-        assert_eq!(period_bound("2025", false).unwrap(), "2025-01-01");
-        assert_eq!(period_bound("2025", true).unwrap(), "2025-12-31");
-        assert_eq!(period_bound("2024-Q1", true).unwrap(), "2024-03-31");
-        assert_eq!(period_bound("2025-H2", false).unwrap(), "2025-07-01");
-        assert_eq!(period_bound("2024-02", true).unwrap(), "2024-02-29");
-        assert_eq!(period_bound("2025-03-15", true).unwrap(), "2025-03-15");
-        assert!(period_bound("soon", true).is_err());
-    }
 }
