@@ -133,6 +133,7 @@ try {
   mkdirSync(outDir, { recursive: true });
   const shot = join(outDir, "serve-page.png");
   await page.screenshot({ path: shot });
+  await page.screenshot({ path: join(outDir, "serve-page-full.png"), fullPage: true });
   console.log(`raises shown: ${actions.length} of ${all} records; document ${doc.path}: ${figs} figure marks, ${ents} entity marks; screenshot ${shot}`);
   assert.deepEqual(problems, [], problems.join("\n"));
   console.log("ok: browser test of veille serve");
