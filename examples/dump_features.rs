@@ -8,7 +8,8 @@ use std::path::PathBuf;
 
 use serde_json::json;
 use veille::model::{DeviceChoice, Engine, ModelSource};
-use veille::train::{corpus, features, fit, heads::TaskHeads};
+use veille::reading::{features, heads::TaskHeads};
+use veille::train::{corpus, fit};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();

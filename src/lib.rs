@@ -9,6 +9,7 @@ pub mod lang;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod reading;
 pub mod records;
 pub mod serve;
 pub mod store;

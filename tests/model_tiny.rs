@@ -463,11 +463,11 @@ fn merged_adapter_runs_as_the_trainable_replica_and_survives_saving() {
 
     // Through the heads' files, as `veille analyze` loads them.
     let tmp = tempfile::tempdir().unwrap();
-    let mut heads = veille::train::heads::TaskHeads::new(1, h, &Device::Cpu).unwrap();
-    heads.labels.adapter = Some(veille::train::heads::AdapterMeta { rank: adapter.rank, alpha: adapter.alpha, layers: vec![1] });
+    let mut heads = veille::reading::heads::TaskHeads::new(1, h, &Device::Cpu).unwrap();
+    heads.labels.adapter = Some(veille::reading::heads::AdapterMeta { rank: adapter.rank, alpha: adapter.alpha, layers: vec![1] });
     heads.adapter = Some(adapter);
     heads.save(tmp.path()).unwrap();
-    let loaded = veille::train::heads::TaskHeads::load(tmp.path(), &Device::Cpu).unwrap();
+    let loaded = veille::reading::heads::TaskHeads::load(tmp.path(), &Device::Cpu).unwrap();
     e.apply_adapter(loaded.adapter.as_ref().expect("adapter read back")).unwrap();
     let got = e.run_upper(&[c.states.as_slice()], 1).unwrap().remove(0);
     assert!(max_diff(&got, &want) < 1e-4, "merged vs replica: {}", max_diff(&got, &want));
@@ -475,7 +475,8 @@ fn merged_adapter_runs_as_the_trainable_replica_and_survives_saving() {
 
 #[test]
 fn adapter_training_is_seeded_and_reproducible() {
-    use veille::train::{adapt, corpus::CorpusDoc, features, fit, heads::TaskHeads};
+    use veille::reading::{features, heads::TaskHeads};
+    use veille::train::{adapt, corpus::CorpusDoc, fit};
     let (_t, dir) = make_model(A::Bert, false);
     let e = engine(&dir, opts(32, 4));
     let labels = TaskHeads::new(1, 32, &Device::Cpu).unwrap().labels;

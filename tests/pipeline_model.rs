@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use veille::model::{packaged_dir, DeviceChoice, Engine, ModelSource};
-use veille::train::{corpus, fit, heads::TaskHeads, reader::HeadsReader};
+use veille::reading::{heads::TaskHeads, reader::HeadsReader};
+use veille::train::{corpus, fit};
 
 fn heads_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("models/heads")

@@ -60,10 +60,10 @@ pub fn load_reader(a: &ModelArgs) -> Result<Option<Box<dyn pipeline::Reader + Se
     let engine = crate::model::Engine::load_with(&source, device, opts)
         .with_context(|| "cannot load the base encoder (run `models/fetch`, or pass --no-model for the grammar alone)".to_string())?;
     let dir = a.heads.clone().unwrap_or_else(default_heads);
-    let heads = crate::train::heads::TaskHeads::load(&dir, &candle_core::Device::Cpu)
+    let heads = crate::reading::heads::TaskHeads::load(&dir, &candle_core::Device::Cpu)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("cannot load the task heads from {} (train them with `veille train`)", dir.display()))?;
-    Ok(Some(Box::new(crate::train::reader::HeadsReader::new(engine, heads).map_err(anyhow::Error::msg)?)))
+    Ok(Some(Box::new(crate::reading::reader::HeadsReader::new(engine, heads).map_err(anyhow::Error::msg)?)))
 }
 
 pub fn run(a: Args) -> Result<()> {

@@ -4,7 +4,8 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::model::{CachedChunk, DeviceChoice, Engine, ModelSource};
-use crate::train::{adapt, corpus, features, fit, heads::AdapterMeta, heads::TaskHeads};
+use crate::reading::{features, heads::AdapterMeta, heads::TaskHeads};
+use crate::train::{adapt, corpus, fit};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -11,7 +11,7 @@ use candle_core::{DType, Device, Tensor, Var, D};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
 use super::fit::{token_tags, train_epoch, Prepared, Set};
-use super::heads::Rng;
+use crate::reading::heads::Rng;
 use crate::model::bert::{Act, BertEncoder, LinName};
 use crate::model::lora::{LoraAdapter, LoraPair};
 use crate::model::CachedChunk;

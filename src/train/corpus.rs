@@ -10,10 +10,7 @@ use crate::figures::{self, FigureKind};
 use crate::lang::Lang;
 use crate::text::char_slice;
 
-pub const ENTITY_LABELS: &[&str] = &["ORG", "PER", "LOC", "PRODUCT", "MISC"];
-pub const ROLES: &[&str] = &["invest", "raise", "revenue", "profit", "loss", "acquire", "valuation", "other"];
-pub const TONES: &[&str] = &["positive", "negative", "neutral"];
-pub const DOC_TONES: &[&str] = &["positive", "negative", "neutral", "mixed"];
+pub use crate::reading::{DOC_TONES, ENTITY_LABELS, ROLES, TONES};
 pub const SPLITS: &[&str] = &["train", "dev", "test"];
 
 #[derive(Debug, Clone, Deserialize)]

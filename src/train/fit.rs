@@ -5,8 +5,8 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 
 use super::corpus::CorpusDoc;
-use super::features::{tagger_input, Featurizer, Inputs, TokenFeatures};
-use super::heads::{Linear, Net, Rng, TaskHeads};
+use crate::reading::features::{tagger_input, Featurizer, Inputs, TokenFeatures};
+use crate::reading::heads::{Linear, Net, Rng, TaskHeads};
 use crate::text::normalize;
 
 /// One document prepared for training: normalised text, features, gold labels in normalised offsets.
@@ -20,7 +20,7 @@ pub struct Prepared {
     pub figures: Vec<(usize, usize, usize, usize)>,
 }
 
-pub fn prepare(doc: &CorpusDoc, featurizer: &dyn Featurizer, heads_labels: &super::heads::HeadLabels) -> Result<Prepared, String> {
+pub fn prepare(doc: &CorpusDoc, featurizer: &dyn Featurizer, heads_labels: &crate::reading::heads::HeadLabels) -> Result<Prepared, String> {
     let (text, spans) = normalised(doc);
     let feats = featurizer.features(&text, &spans).map_err(|e| format!("{}: {e}", doc.id))?;
     Ok(prepare_with(doc, feats, heads_labels))
@@ -34,7 +34,7 @@ pub fn normalised(doc: &CorpusDoc) -> (String, Vec<(usize, usize)>) {
 }
 
 /// [`prepare`] with features already computed on the [`normalised`] text.
-pub fn prepare_with(doc: &CorpusDoc, feats: TokenFeatures, heads_labels: &super::heads::HeadLabels) -> Prepared {
+pub fn prepare_with(doc: &CorpusDoc, feats: TokenFeatures, heads_labels: &crate::reading::heads::HeadLabels) -> Prepared {
     let norm = normalize(&doc.text);
     let m = |a: usize, b: usize| (norm.from_original(a), norm.from_original(b));
     let tone_id = |t: &str| heads_labels.tones.iter().position(|x| x == t).unwrap_or(2);
@@ -155,7 +155,7 @@ pub fn evaluate(heads: &TaskHeads, docs: &[&Prepared]) -> candle_core::Result<Sc
     for p in docs {
         let sents: Vec<crate::text::Span> = p.sentences.iter().map(|s| crate::text::Span { start: s.0, end: s.1 }).collect();
         let figs: Vec<(usize, usize)> = p.figures.iter().map(|f| (f.0, f.1)).collect();
-        let r = super::reader::read(heads, &p.feats, &p.text, &sents, &figs)?;
+        let r = crate::reading::reader::read(heads, &p.feats, &p.text, &sents, &figs)?;
         let gold: std::collections::HashSet<(usize, usize, &str)> = p.entities.iter().map(|e| (e.0, e.1, e.2.as_str())).collect();
         ng += gold.len();
         np += r.entities.len();
@@ -267,7 +267,7 @@ fn predict(lin: &Linear, set: &Set, dev: &Device) -> candle_core::Result<Vec<usi
         return Ok(vec![]);
     }
     let x = Tensor::from_slice(&set.x, (set.len(), set.dim), dev)?;
-    Ok(super::heads::argmax_rows(&lin.forward(&x)?)?.into_iter().map(|(i, _)| i).collect())
+    Ok(crate::reading::heads::argmax_rows(&lin.forward(&x)?)?.into_iter().map(|(i, _)| i).collect())
 }
 
 /// Accuracy and macro-F1 of predictions against a set's labels.
@@ -352,7 +352,7 @@ pub fn fit(docs: &[Prepared], dim: usize, cfg: FitConfig, log: &mut dyn FnMut(St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::features::Featurizer;
+    use crate::reading::features::Featurizer;
 
     /// A featurizer whose vectors make the labels learnable: capitalised words and money words
     /// light up distinct dimensions.
@@ -455,7 +455,7 @@ pub fn predicted_tones(heads: &TaskHeads, docs: &[&Prepared], gold: &std::collec
     let mut out = Vec::new();
     for p in docs {
         let sents: Vec<crate::text::Span> = p.sentences.iter().map(|s| crate::text::Span { start: s.0, end: s.1 }).collect();
-        let r = super::reader::read(heads, &p.feats, &p.text, &sents, &[])?;
+        let r = crate::reading::reader::read(heads, &p.feats, &p.text, &sents, &[])?;
         let so = sents
             .iter()
             .zip(&r.tones)

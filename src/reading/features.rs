@@ -104,7 +104,7 @@ pub fn role_input(f: &TokenFeatures, text: &str, fig: (usize, usize), sentence: 
     let sent = crate::text::char_slice(text, sentence.0, sentence.1).to_lowercase();
     let (fs, fe) = (fig.0.saturating_sub(sentence.0), fig.1.saturating_sub(sentence.0));
     if let Some((role, _)) = crate::records::rule_role(&sent, fs, fe) {
-        if let Some(i) = crate::train::corpus::ROLES.iter().position(|r| *r == role) {
+        if let Some(i) = crate::reading::ROLES.iter().position(|r| *r == role) {
             cue[i] = 1.0;
         }
     }

@@ -204,7 +204,7 @@ pub struct TaskHeads {
 
 pub fn tag_labels() -> Vec<String> {
     let mut v = vec!["O".to_string()];
-    for l in crate::train::corpus::ENTITY_LABELS {
+    for l in crate::reading::ENTITY_LABELS {
         v.push(format!("B-{l}"));
         v.push(format!("I-{l}"));
     }
@@ -229,8 +229,8 @@ impl TaskHeads {
         let labels = HeadLabels {
             inputs: Inputs::V2.version(),
             tags: tag_labels(),
-            roles: crate::train::corpus::ROLES.iter().map(|s| s.to_string()).collect(),
-            tones: crate::train::corpus::TONES.iter().map(|s| s.to_string()).collect(),
+            roles: crate::reading::ROLES.iter().map(|s| s.to_string()).collect(),
+            tones: crate::reading::TONES.iter().map(|s| s.to_string()).collect(),
             dim,
             doc_tone: None,
             card: serde_json::Value::Null,
