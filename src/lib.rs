@@ -13,5 +13,6 @@ pub mod reading;
 pub mod records;
 pub mod serve;
 pub mod store;
+pub mod stream;
 pub mod text;
 pub mod train;

@@ -25,6 +25,36 @@ pub struct Reading {
 pub trait Reader {
     /// `sentences` are char spans into `text`; `figure_spans` are the money spans to give roles to.
     fn read(&self, text: &str, sentences: &[text::Span], figure_spans: &[(usize, usize)]) -> Result<Reading, String>;
+
+    /// Reads several documents at once (the encoder then packs chunks of all of them into its
+    /// batches); one result per document, in order, and the number of tokens encoded. The
+    /// default reads them one by one.
+    fn read_many(&self, docs: &[ReadInput]) -> (Vec<Result<Reading, String>>, usize) {
+        (docs.iter().map(|d| self.read(d.text, d.sentences, d.figures)).collect(), 0)
+    }
+}
+
+/// One document handed to [`Reader::read_many`].
+#[derive(Debug, Clone, Copy)]
+pub struct ReadInput<'a> {
+    pub text: &'a str,
+    pub sentences: &'a [text::Span],
+    pub figures: &'a [(usize, usize)],
+}
+
+/// An article after the work that needs no model: prepared text and figures.
+#[derive(Debug, Clone)]
+pub struct PreparedDoc {
+    pub prep: Prepared,
+    pub figures: Vec<FigureOut>,
+    /// Char spans (normalised text) of the money figures, in order: the spans given roles.
+    pub money: Vec<(usize, usize)>,
+}
+
+impl PreparedDoc {
+    pub fn input(&self) -> ReadInput<'_> {
+        ReadInput { text: &self.prep.norm.text, sentences: &self.prep.sentences, figures: &self.money }
+    }
 }
 
 pub fn doc_id(text: &str) -> String {
@@ -72,15 +102,27 @@ pub fn find_figures(prep: &Prepared, ctx: &figures::Context) -> Vec<FigureOut> {
 
 /// Analyses one article. `reader` is the model, when one is loaded.
 pub fn analyze(article: &Article, reader: Option<&dyn Reader>) -> Result<DocumentOut, String> {
-    let prep = text::prepare(&article.text);
-    let ctx = figures::Context { lang: article.lang, published: article.published };
-    let mut figs = find_figures(&prep, &ctx);
-
-    let money: Vec<(usize, usize)> = figs.iter().filter(|f| f.kind == "money").map(|f| (f.start, f.end)).collect();
+    let doc = prepare(article);
     let reading = match reader {
-        Some(r) => r.read(&prep.norm.text, &prep.sentences, &money)?,
+        Some(r) => r.read(&doc.prep.norm.text, &doc.prep.sentences, &doc.money)?,
         None => Reading::default(),
     };
+    Ok(finish(article, doc, reading))
+}
+
+/// The model-free first half of [`analyze`]: text preparation and figures.
+pub fn prepare(article: &Article) -> PreparedDoc {
+    let prep = text::prepare(&article.text);
+    let ctx = figures::Context { lang: article.lang, published: article.published };
+    let figures = find_figures(&prep, &ctx);
+    let money: Vec<(usize, usize)> = figures.iter().filter(|f| f.kind == "money").map(|f| (f.start, f.end)).collect();
+    PreparedDoc { prep, figures, money }
+}
+
+/// The second half of [`analyze`]: the model's reading (empty without a model) joined with the
+/// figures into records, everything in offsets of the text as read.
+pub fn finish(article: &Article, doc: PreparedDoc, reading: Reading) -> DocumentOut {
+    let PreparedDoc { prep, figures: mut figs, .. } = doc;
     let mut mi = 0;
     for f in figs.iter_mut().filter(|f| f.kind == "money") {
         if let Some(Some((role, _))) = reading.roles.get(mi) {
@@ -145,7 +187,7 @@ pub fn analyze(article: &Article, reader: Option<&dyn Reader>) -> Result<Documen
         }
     }
 
-    Ok(DocumentOut {
+    DocumentOut {
         doc_id: doc_id(&article.text),
         path: article.path.clone(),
         lang: article.lang_code.clone(),
@@ -158,5 +200,5 @@ pub fn analyze(article: &Article, reader: Option<&dyn Reader>) -> Result<Documen
         encoding: Some(article.encoding.clone()),
         url: article.url.clone(),
         sentences,
-    })
+    }
 }

@@ -1,5 +1,7 @@
 //! Tiny synthetic models (random weights, small configs) for each architecture, written by the
 //! test into a temp dir as model.safetensors + config.json + tokenizer.json.
+
+mod common;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use candle_transformers::models::{bert, debertav2, distilbert, xlm_roberta};
@@ -519,4 +521,29 @@ fn adapter_training_is_seeded_and_reproducible() {
         assert_eq!(xv, yv, "same seed, same adapter");
         assert!(xv.iter().any(|v| *v != 0.0), "training moved B away from zero");
     }
+}
+
+#[test]
+fn streaming_analyze_equals_one_at_a_time_tiny_model() {
+    use veille::reading::{heads::TaskHeads, reader::HeadsReader};
+    let (_t, dir) = make_model(A::Bert, false);
+    let heads = || TaskHeads::new(7, 32, &Device::Cpu).unwrap();
+    // Short chunks, so that documents are cut into many, and batches of very different shapes:
+    // at most 2 chunks per batch one document at a time, hundreds across documents.
+    let single = HeadsReader::new(engine(&dir, opts(16, 2)), heads()).unwrap();
+    let streamed = HeadsReader::new(engine(&dir, EngineOptions { token_budget: 4096, ..opts(16, 4096) }), heads()).unwrap();
+    let arts = tempfile::tempdir().unwrap();
+    for i in 0..12 {
+        let body = format!("{} Meta {i} investit {i} milliards de dollars.", DOCS[i % DOCS.len()]);
+        std::fs::write(arts.path().join(format!("a{i:02}.txt")), body).unwrap();
+    }
+    std::fs::write(arts.path().join("copy.txt"), format!("{} Meta 0 investit 0 milliards de dollars.", DOCS[0])).unwrap();
+    std::fs::write(arts.path().join("lines.jsonl"), "{\"text\": \"Jean et Meta.\"}\nnot json\n{\"text\": \"La tion ment de 5 %.\"}\n").unwrap();
+    std::fs::write(arts.path().join("empty.txt"), "").unwrap();
+    let (want, want_failed) = common::one_at_a_time(arts.path(), Some(&single));
+    let opts = veille::stream::StreamOptions { jobs: 3, window_tokens: 200, max_in_flight: 6, ..Default::default() };
+    let (got, got_failed) = common::streaming(arts.path(), Some(&streamed), &opts);
+    assert_eq!(want.len(), 14, "12 files, one copy, two good JSONL lines");
+    assert_eq!(got_failed, want_failed);
+    assert_eq!(got, want);
 }

@@ -92,30 +92,37 @@ pub fn walk(root: &Path) -> (Vec<PathBuf>, Vec<Failure>) {
         files.push(root.to_path_buf());
         return (files, failures);
     }
-    // Links are followed (symlinked folders are common in article dumps); walkdir reports loops.
-    let walker = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter();
-    for entry in walker.filter_entry(|e| !is_hidden(e)) {
+    for entry in walk_iter(root) {
         match entry {
-            Ok(e) if e.file_type().is_file() => {
-                let ext = e.path().extension().and_then(|x| x.to_str()).map(|x| x.to_ascii_lowercase());
-                // A folder's README describes the folder; it is not an article.
-                let readme = e.file_name().to_str().map(|n| n.to_ascii_lowercase().starts_with("readme.")).unwrap_or(false);
-                if !readme && ext.map(|x| EXTENSIONS.contains(&x.as_str())).unwrap_or(false) {
-                    files.push(e.into_path());
-                }
-            }
-            Ok(_) => {}
-            Err(err) => {
-                let path = err.path().map(|p| p.display().to_string()).unwrap_or_else(|| root.display().to_string());
-                let reason = match err.io_error() {
-                    Some(io) => format!("cannot read folder: {io}"),
-                    None => format!("cannot read folder: {err}"),
-                };
-                failures.push(Failure { path, reason });
-            }
+            Ok(p) => files.push(p),
+            Err(f) => failures.push(f),
         }
     }
     (files, failures)
+}
+
+/// The walk of [`walk`] over a folder, one entry at a time (nothing holds the whole listing,
+/// beyond the one folder walkdir sorts): supported files, and folders that cannot be read.
+pub fn walk_iter(root: &Path) -> impl Iterator<Item = Result<PathBuf, Failure>> + '_ {
+    // Links are followed (symlinked folders are common in article dumps); walkdir reports loops.
+    let walker = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter();
+    walker.filter_entry(|e| !is_hidden(e)).filter_map(move |entry| match entry {
+        Ok(e) if e.file_type().is_file() => {
+            let ext = e.path().extension().and_then(|x| x.to_str()).map(|x| x.to_ascii_lowercase());
+            // A folder's README describes the folder; it is not an article.
+            let readme = e.file_name().to_str().map(|n| n.to_ascii_lowercase().starts_with("readme.")).unwrap_or(false);
+            (!readme && ext.map(|x| EXTENSIONS.contains(&x.as_str())).unwrap_or(false)).then(|| Ok(e.into_path()))
+        }
+        Ok(_) => None,
+        Err(err) => {
+            let path = err.path().map(|p| p.display().to_string()).unwrap_or_else(|| root.display().to_string());
+            let reason = match err.io_error() {
+                Some(io) => format!("cannot read folder: {io}"),
+                None => format!("cannot read folder: {err}"),
+            };
+            Some(Err(Failure { path, reason }))
+        }
+    })
 }
 
 /// The path stored for a file: relative to the analysed root, with `/` separators.

@@ -78,6 +78,12 @@ impl TokenFeatures {
 pub trait Featurizer {
     /// `sentences` are char spans into `text`; chunks are built from whole sentences.
     fn features(&self, text: &str, sentences: &[(usize, usize)]) -> Result<TokenFeatures, String>;
+
+    /// Features of several documents; an encoder shares its batches between them. The default
+    /// reads them one by one.
+    fn features_many(&self, docs: &[(&str, &[(usize, usize)])]) -> Result<Vec<TokenFeatures>, String> {
+        docs.iter().map(|(t, s)| self.features(t, s)).collect()
+    }
 }
 
 /// The input of the tagger for token `i`: its vector and its two neighbours' (zeros at the
@@ -222,6 +228,11 @@ impl Featurizer for crate::model::Engine {
     fn features(&self, text: &str, sentences: &[(usize, usize)]) -> Result<TokenFeatures, String> {
         let enc = self.encode_document(text, sentences).map_err(|e| e.to_string())?;
         Ok(from_encoding(&enc))
+    }
+
+    fn features_many(&self, docs: &[(&str, &[(usize, usize)])]) -> Result<Vec<TokenFeatures>, String> {
+        let encs = self.encode_documents(docs).map_err(|e| e.to_string())?;
+        Ok(encs.iter().map(from_encoding).collect())
     }
 }
 

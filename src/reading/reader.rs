@@ -202,4 +202,31 @@ impl<F: super::features::Featurizer> crate::pipeline::Reader for HeadsReader<F> 
         let feats = self.featurizer.features(text, &spans)?;
         read(&self.heads, &feats, text, sentences, figures).map_err(|e| e.to_string())
     }
+
+    fn read_many(&self, docs: &[crate::pipeline::ReadInput]) -> (Vec<Result<Reading, String>>, usize) {
+        let spans: Vec<Vec<(usize, usize)>> = docs.iter().map(|d| d.sentences.iter().map(|s| (s.start, s.end)).collect()).collect();
+        let batch: Vec<(&str, &[(usize, usize)])> = docs.iter().zip(&spans).map(|(d, s)| (d.text, &s[..])).collect();
+        match self.featurizer.features_many(&batch) {
+            Ok(feats) => {
+                let tokens = feats.iter().map(|f| f.len()).sum();
+                let out = docs.iter().zip(&feats).map(|(d, f)| read(&self.heads, f, d.text, d.sentences, d.figures).map_err(|e| e.to_string())).collect();
+                (out, tokens)
+            }
+            // One document the encoder refuses must not cost the others: read them one by one,
+            // so that the error lands on the document that caused it.
+            Err(_) => {
+                let mut tokens = 0;
+                let out = docs
+                    .iter()
+                    .zip(&batch)
+                    .map(|(d, (text, sents))| {
+                        let f = self.featurizer.features(text, sents)?;
+                        tokens += f.len();
+                        read(&self.heads, &f, d.text, d.sentences, d.figures).map_err(|e| e.to_string())
+                    })
+                    .collect();
+                (out, tokens)
+            }
+        }
+    }
 }
