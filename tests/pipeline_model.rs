@@ -31,6 +31,7 @@ fn committed_heads_keep_their_quality_on_the_corpus_test_split() {
     let prepared: Vec<fit::Prepared> = docs.iter().map(|(_, d)| fit::prepare(d, &engine, &heads.labels).unwrap()).collect();
     let refs: Vec<&fit::Prepared> = prepared.iter().collect();
     let s = fit::evaluate(&heads, &refs).unwrap();
+    eprintln!("corpus test split, precision {:?}: {s:?}", engine.opts.precision);
     // Measured 0.859 / 0.881 / 0.759 when the heads were trained; the role and tone floors are
     // issue 5's targets, so a regression below them shows here.
     assert!(s.entity_f1 >= 0.83, "{s:?}");

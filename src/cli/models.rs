@@ -58,9 +58,28 @@ pub struct BenchArgs {
     /// Timed runs per fixed shape (the median is reported)
     #[arg(long, default_value_t = 7)]
     runs: usize,
+    /// End to end instead: `veille analyze DIR` with its defaults into a scratch store, model load
+    /// included (articles/s, tokens/s, peak memory, time per stage). --precision (one value),
+    /// --batch-tokens and --jobs override analyze's defaults.
+    #[arg(long)]
+    e2e: Option<PathBuf>,
+    /// With --e2e: padded tokens per encoder batch
+    #[arg(long)]
+    batch_tokens: Option<usize>,
+    /// With --e2e: worker threads
+    #[arg(long)]
+    jobs: Option<usize>,
 }
 
 pub fn bench(a: BenchArgs) -> Result<()> {
+    if let Some(dir) = &a.e2e {
+        // The encoder-only default list means nothing here: only an explicit single value counts.
+        let precision = match a.precision.as_slice() {
+            [p] => Some(p.as_str()),
+            _ => None,
+        };
+        return super::analyze::bench_e2e(dir, &a.device, precision, a.batch_tokens, a.jobs);
+    }
     let precisions = a.precision.iter().map(|p| p.parse::<Precision>().map_err(anyhow::Error::msg)).collect::<Result<Vec<_>>>()?;
     let dirs = if a.texts.is_empty() { bench::default_text_dirs() } else { a.texts };
     let texts = bench::load_texts(&dirs);

@@ -197,6 +197,7 @@ pub struct Loaded {
 /// Load an engine (and keep the checkpoint's `VarBuilder` for heads).
 pub fn load(source: &ModelSource, device: DeviceChoice, opts: EngineOptions) -> Result<Loaded> {
     let device = device.device()?;
+    let opts = EngineOptions { precision: opts.precision.resolve(&device), ..opts };
     match source {
         ModelSource::Packaged(dir) => {
             let dir = dir.clone().unwrap_or_else(packaged_dir);
