@@ -3,7 +3,7 @@
 # Never run on this project's CPU machines: until it has been run, the GPU figures in README.md
 # say "unmeasured".
 #   benches/gpu_check.sh [ARTICLES_DIR]    # default: corpora/annotated copied 10 times (~2,900 articles)
-# Prints: the build, the model tests on cuda, the encoder at batch 32/128/512 x 128 tokens, and
+# Prints: the build, a GPU-vs-CPU comparison of analyze exports, the encoder at batch 32/128/512 x 128 tokens, and
 # `veille bench --e2e` over a few thousand articles. Bounded by `timeout` so that it fits a
 # 15-minute slot.
 set -euo pipefail
@@ -14,8 +14,13 @@ models/fetch >/dev/null
 echo "== build (--features cuda, release)"
 timeout 420 cargo build --release --features cuda -q
 
-echo "== model tests on the GPU (VEILLE_TEST_DEVICE=cuda)"
-VEILLE_TEST_DEVICE=cuda timeout 180 cargo test --release --features cuda -q --test model_e5 --test stream_analyze 2>&1 | tail -15 || echo "model tests FAILED or timed out"
+echo "== analyze corpora/articles on the GPU (f32, so that it can be compared) and on the CPU"
+G="$(mktemp -d)"
+timeout 180 target/release/veille analyze corpora/articles --db "$G/gpu.db" --device cuda --precision f32 | tail -1
+timeout 180 target/release/veille analyze corpora/articles --db "$G/cpu.db" --device cpu --precision f32 | tail -1
+target/release/veille export --db "$G/gpu.db" --out "$G/gpu.jsonl"
+target/release/veille export --db "$G/cpu.db" --out "$G/cpu.jsonl"
+if cmp -s "$G/gpu.jsonl" "$G/cpu.jsonl"; then echo "GPU export identical to CPU export"; else echo "GPU export differs from CPU export: $(diff "$G/gpu.jsonl" "$G/cpu.jsonl" | grep -c '^<') lines"; fi
 
 echo "== encoder, f16 and f32, batch 32/128/512 x 128 tokens"
 timeout 180 target/release/veille bench --device cuda --fixed 32x128,128x128,512x128 --precision f16,f32 --runs 5 || echo "encoder bench FAILED or timed out"
