@@ -34,12 +34,14 @@ pub struct StreamOptions {
     /// full (the workers are behind).
     pub linger: Duration,
     pub limits: Limits,
+    /// Only the files (and walk failures) of this shard, by relative path.
+    pub shard: Option<crate::ingest::shard::Shard>,
 }
 
 impl Default for StreamOptions {
     fn default() -> Self {
         let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        StreamOptions { jobs, window_tokens: 16_384, max_in_flight: 256, linger: Duration::from_millis(50), limits: Limits::default() }
+        StreamOptions { jobs, window_tokens: 16_384, max_in_flight: 256, linger: Duration::from_millis(50), limits: Limits::default(), shard: None }
     }
 }
 
@@ -228,7 +230,15 @@ pub fn run<E>(
 
         // Walk: one entry at a time, never more than `in_flight` ahead of the writer.
         s.spawn(move || {
-            for (seq, entry) in walk_lazily(root).enumerate() {
+            let shard = opts.shard;
+            // Filtered before numbering: the writer expects every sequence number.
+            let entries = walk_lazily(root).filter(move |e| match (shard, e) {
+                (None, _) => true,
+                (Some(sh), Ok(p)) => sh.contains(&ingest::relative_path(root, p)),
+                // Walk failures (unreadable folders) are reported by one worker only, not by all N.
+                (Some(sh), Err(f)) => sh.contains(&f.path),
+            });
+            for (seq, entry) in entries.enumerate() {
                 if tickets_tx.send(()).is_err() {
                     return;
                 }

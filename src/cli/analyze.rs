@@ -21,9 +21,13 @@ pub const GPU_BATCH_TOKENS: usize = 16_384;
 pub struct Args {
     /// Folder (or single file) of articles
     dir: PathBuf,
-    /// SQLite store to write
+    /// Store to write: a SQLite file, or a PostgreSQL URL postgres://USER[:PASSWORD]@HOST[:PORT]/DB
     #[arg(long, default_value_os_t = super::default_db())]
     db: PathBuf,
+    /// Take only shard K of N (1-based): the files whose relative-path hash falls in it, so that
+    /// N workers over one folder split it with no coordination
+    #[arg(long, value_name = "K/N")]
+    shard: Option<crate::ingest::shard::Shard>,
     /// Refuse files larger than this many bytes
     #[arg(long, default_value_t = ingest::DEFAULT_MAX_BYTES)]
     max_bytes: u64,
@@ -67,6 +71,7 @@ impl Args {
             db,
             max_bytes: ingest::DEFAULT_MAX_BYTES,
             model: ModelArgs { no_model: false, model: "base".into(), heads: None, device: "auto".into(), precision: "auto".into() },
+            shard: None,
             jobs: None,
             batch_tokens: None,
         }
@@ -138,7 +143,7 @@ fn analyze_into(
     // A second, read-only connection lets the workers skip stored texts before the encoder.
     let lookup = Store::open_read_only(&a.db).ok().map(Mutex::new);
     let known = |id: &str| lookup.as_ref().and_then(|l| l.lock().ok().and_then(|s| s.has_document(id).ok())).unwrap_or(false);
-    let mut opts = StreamOptions { limits: Limits { max_bytes: a.max_bytes }, ..Default::default() };
+    let mut opts = StreamOptions { limits: Limits { max_bytes: a.max_bytes }, shard: a.shard, ..Default::default() };
     if let Some(j) = a.jobs {
         anyhow::ensure!(j >= 1, "--jobs 0: give at least 1");
         opts.jobs = j;
@@ -194,7 +199,7 @@ pub fn run(a: Args) -> Result<()> {
         bail!("{}: no such file or folder", a.dir.display());
     }
     let reader = load_reader_batched(&a.model, Some(a.batch_tokens))?;
-    let mut store = Store::open(&a.db).with_context(|| format!("cannot use {} as the store", a.db.display()))?;
+    let mut store = Store::open(&a.db).with_context(|| format!("cannot use {} as the store", super::db_label(&a.db)))?;
     let (bar, plain) = progress_bar();
     let stats = stream::Stats::default();
     let sum = analyze_into(&a, &mut store, reader.as_deref().map(|r| r as &(dyn pipeline::Reader + Sync)), &stats, &bar, plain)?;
@@ -205,7 +210,7 @@ pub fn run(a: Args) -> Result<()> {
         }
         bail!("nothing readable under {}", a.dir.display());
     }
-    println!("{} new, {} unchanged, {} failed  ({} files, store {})", sum.new, sum.unchanged, sum.failures.len(), sum.files, a.db.display());
+    println!("{} new, {} unchanged, {} failed  ({} files, store {})", sum.new, sum.unchanged, sum.failures.len(), sum.files, super::db_label(&a.db));
     for f in &sum.failures {
         println!("  failed: {}: {}", f.path, f.reason);
     }

@@ -1,8 +1,9 @@
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
+use crate::store::parquet::Partition;
 use crate::store::Store;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -15,13 +16,26 @@ pub enum Format {
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// Store: a SQLite file, or a PostgreSQL URL postgres://USER[:PASSWORD]@HOST[:PORT]/DB
     #[arg(long, default_value_os_t = super::default_db())]
     db: PathBuf,
     #[arg(long, value_enum, default_value_t = Format::Jsonl)]
     format: Format,
-    /// Output file (standard output when absent)
+    /// Output file (standard output when absent); with --partition-by, a folder
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Parquet only: write a Hive-partitioned dataset, OUT/period=2025/part-0.parquet or
+    /// OUT/lang=fr/part-0.parquet, that DuckDB, pyarrow, Polars and Spark read as is
+    #[arg(long, value_enum, requires = "out")]
+    partition_by: Option<PartitionBy>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum PartitionBy {
+    /// Year of the record's period (else of the document's date)
+    Period,
+    /// Document language
+    Lang,
 }
 
 pub const CSV_HEADER: &[&str] = &[
@@ -32,6 +46,20 @@ pub const CSV_HEADER: &[&str] = &[
 
 pub fn run(a: Args) -> Result<()> {
     let store = Store::open_read_only(&a.db)?;
+    if let Some(by) = a.partition_by {
+        if !matches!(a.format, Format::Parquet) {
+            bail!("--partition-by writes Parquet: add --format parquet");
+        }
+        let dir = a.out.as_ref().context("--partition-by writes a folder: give --out DIR")?;
+        let by = match by {
+            PartitionBy::Period => Partition::Period,
+            PartitionBy::Lang => Partition::Lang,
+        };
+        let rows = crate::store::parquet::flat_records(&store)?;
+        let parts = crate::store::parquet::write_partitioned(dir, &rows, by)?;
+        eprintln!("{} records written to {} ({} partitions by {})", rows.len(), dir.display(), parts.len(), by.column());
+        return Ok(());
+    }
     let sink: Box<dyn Write> = match &a.out {
         Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?),
         None => Box::new(std::io::stdout().lock()),

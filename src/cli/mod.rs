@@ -64,6 +64,11 @@ pub(crate) fn default_db() -> PathBuf {
     PathBuf::from("veille.db")
 }
 
+/// How a `--db` value is shown in messages: the path, or the URL with any password hidden.
+pub(crate) fn db_label(db: &std::path::Path) -> String {
+    crate::store::redact_url(&db.to_string_lossy())
+}
+
 pub fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {

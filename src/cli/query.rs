@@ -9,6 +9,7 @@ use crate::store::{RecordRow, Store};
 /// values stay text here and are read there, so both report a bad value the same way.
 #[derive(clap::Args)]
 pub struct Args {
+    /// Store: a SQLite file, or a PostgreSQL URL postgres://USER[:PASSWORD]@HOST[:PORT]/DB
     #[arg(long, default_value_os_t = super::default_db())]
     db: PathBuf,
     /// Actor name or any of its variants (substring, case-insensitive)
@@ -182,11 +183,13 @@ pub enum RatesCommand {
     /// Load rates from a CSV file with columns currency,usd[,as_of] (value of one unit in US dollars)
     Import {
         file: PathBuf,
+        /// Store: a SQLite file, or a PostgreSQL URL postgres://USER[:PASSWORD]@HOST[:PORT]/DB
         #[arg(long, default_value_os_t = super::default_db())]
         db: PathBuf,
     },
     /// Show the rates table
     List {
+        /// Store: a SQLite file, or a PostgreSQL URL postgres://USER[:PASSWORD]@HOST[:PORT]/DB
         #[arg(long, default_value_os_t = super::default_db())]
         db: PathBuf,
     },

@@ -8,6 +8,7 @@ use crate::store::Store;
 pub struct Args {
     /// One SQL statement (SELECT, WITH ..., PRAGMA reads); writes are refused
     statement: String,
+    /// Store: a SQLite file, or a PostgreSQL URL postgres://USER[:PASSWORD]@HOST[:PORT]/DB
     #[arg(long, default_value_os_t = super::default_db())]
     db: PathBuf,
     /// Print rows as JSON objects, one per line

@@ -5,6 +5,7 @@ mod decode;
 mod detect;
 mod formats;
 mod html;
+pub mod shard;
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,8 @@
-//! The SQLite store: one file, documents keyed by content hash, each written in one transaction.
+//! The store: documents keyed by content hash, each written in one transaction. Two back-ends
+//! behind one interface: a SQLite file (the default) or a PostgreSQL server (`--db postgres://...`),
+//! which many workers can fill at once.
 
+mod backend;
 pub mod parquet;
 mod query;
 mod read;
@@ -9,6 +12,9 @@ mod write;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
+
+use backend::Conn;
+pub use backend::{is_postgres_url, redact_url};
 use thiserror::Error;
 
 pub use query::{RecordFilter, RecordRow, SortKey};
@@ -23,6 +29,12 @@ pub enum StoreError {
     Missing(PathBuf),
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("cannot connect to PostgreSQL at {url}: {source}")]
+    Connect { url: String, source: postgres::Error },
+    #[error("PostgreSQL database {0} has no veille tables (run `veille analyze DIR --db URL` first)")]
+    MissingTables(String),
+    #[error("PostgreSQL error: {0}")]
+    Postgres(#[from] postgres::Error),
     #[error("only read-only statements are allowed here: {0}")]
     NotReadOnly(String),
     #[error("stored JSON is invalid: {0}")]
@@ -34,12 +46,53 @@ pub enum StoreError {
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 pub struct Store {
-    conn: Connection,
+    conn: Conn,
 }
 
 impl Store {
-    /// Opens (creating if needed) a store for writing.
+    /// Opens (creating tables if needed) the store named by a `--db` value: a `postgres://` or
+    /// `postgresql://` URL, else a SQLite file path.
+    pub fn connect(db: &str) -> Result<Store> {
+        if is_postgres_url(db) {
+            let conn = Conn::connect_postgres(db, false).map_err(|source| StoreError::Connect { url: redact_url(db), source })?;
+            schema::migrate(&conn)?;
+            Ok(Store { conn })
+        } else {
+            Store::open_sqlite(Path::new(db))
+        }
+    }
+
+    /// Opens the store named by a `--db` value for reading only.
+    pub fn connect_read_only(db: &str) -> Result<Store> {
+        if is_postgres_url(db) {
+            let conn = Conn::connect_postgres(db, true).map_err(|source| StoreError::Connect { url: redact_url(db), source })?;
+            if !schema::exists(&conn)? {
+                return Err(StoreError::MissingTables(redact_url(db)));
+            }
+            Ok(Store { conn })
+        } else {
+            Store::open_read_only_sqlite(Path::new(db))
+        }
+    }
+
+    /// Opens (creating if needed) a store for writing. A path that is a PostgreSQL URL opens that
+    /// server, so every `--db` argument accepts both forms.
     pub fn open(path: &Path) -> Result<Store> {
+        match path.to_str() {
+            Some(s) if is_postgres_url(s) => Store::connect(s),
+            _ => Store::open_sqlite(path),
+        }
+    }
+
+    /// Opens an existing store read-only: nothing done through it can change the data.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        match path.to_str() {
+            Some(s) if is_postgres_url(s) => Store::connect_read_only(s),
+            _ => Store::open_read_only_sqlite(path),
+        }
+    }
+
+    fn open_sqlite(path: &Path) -> Result<Store> {
         let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         // A busy timeout lets a second veille process wait instead of failing at once.
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -47,24 +100,35 @@ impl Store {
             .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        schema::migrate(&conn).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        let conn = Conn::Sqlite(conn);
+        schema::migrate(&conn).map_err(|e| match e {
+            StoreError::Sql(source) => StoreError::Open { path: path.to_path_buf(), source },
+            e => e,
+        })?;
         Ok(Store { conn })
     }
 
-    /// Opens an existing store read-only: nothing done through it can change the file.
-    pub fn open_read_only(path: &Path) -> Result<Store> {
+    fn open_read_only_sqlite(path: &Path) -> Result<Store> {
         if !path.exists() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        Ok(Store { conn })
+        Ok(Store { conn: Conn::Sqlite(conn) })
     }
 
     pub fn in_memory() -> Result<Store> {
-        let conn = Connection::open_in_memory()?;
+        let conn = Conn::Sqlite(Connection::open_in_memory()?);
         schema::migrate(&conn)?;
         Ok(Store { conn })
+    }
+
+    /// "sqlite" or "postgres": which back-end this store runs on.
+    pub fn backend_name(&self) -> &'static str {
+        match self.conn.dialect() {
+            backend::Dialect::Sqlite => "sqlite",
+            backend::Dialect::Postgres => "postgres",
+        }
     }
 }

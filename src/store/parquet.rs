@@ -33,11 +33,11 @@ enum Column {
 }
 
 /// The flat columns of the Parquet export, in the CSV header's order plus the mention count.
-fn columns(rows: &[FlatRecord]) -> Vec<(&'static str, Column)> {
-    let s = |f: &dyn Fn(&FlatRecord) -> Option<String>| Column::Str(rows.iter().map(f).collect());
-    let n = |f: &dyn Fn(&FlatRecord) -> Option<f64>| Column::F64(rows.iter().map(f).collect());
-    let i = |f: &dyn Fn(&FlatRecord) -> Option<i64>| Column::I64(rows.iter().map(f).collect());
-    let b = |f: &dyn Fn(&FlatRecord) -> Option<bool>| Column::Bool(rows.iter().map(f).collect());
+fn columns(rows: &[&FlatRecord]) -> Vec<(&'static str, Column)> {
+    let s = |f: &dyn Fn(&FlatRecord) -> Option<String>| Column::Str(rows.iter().map(|r| f(r)).collect());
+    let n = |f: &dyn Fn(&FlatRecord) -> Option<f64>| Column::F64(rows.iter().map(|r| f(r)).collect());
+    let i = |f: &dyn Fn(&FlatRecord) -> Option<i64>| Column::I64(rows.iter().map(|r| f(r)).collect());
+    let b = |f: &dyn Fn(&FlatRecord) -> Option<bool>| Column::Bool(rows.iter().map(|r| f(r)).collect());
     vec![
         ("doc_id", s(&|r| Some(r.doc.doc_id.clone()))),
         ("path", s(&|r| Some(r.doc.path.clone()))),
@@ -68,12 +68,70 @@ fn columns(rows: &[FlatRecord]) -> Vec<(&'static str, Column)> {
 
 /// Writes records as one Parquet row group with the low-level column writers (no Arrow).
 pub fn write_parquet<W: Write + Send>(sink: W, rows: &[FlatRecord]) -> Result<()> {
+    write_parquet_without(sink, &rows.iter().collect::<Vec<_>>(), None)
+}
+
+/// How `export --partition-by` splits records into folders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Partition {
+    /// The year of the record's period, else of the document's publication date.
+    Period,
+    /// The document's language.
+    Lang,
+}
+
+impl Partition {
+    pub fn column(self) -> &'static str {
+        match self {
+            Partition::Period => "period",
+            Partition::Lang => "lang",
+        }
+    }
+
+    /// The folder value of one record. Hive's name for "no value" is read back as null by Spark,
+    /// Hive and pyarrow.
+    pub fn value(self, r: &FlatRecord) -> String {
+        let year = |d: &str| Some(d.get(..4)?.to_string()).filter(|y| y.chars().all(|c| c.is_ascii_digit()));
+        let v = match self {
+            Partition::Period => r.record.period.as_ref().and_then(|p| year(&p.start)).or_else(|| r.doc.published.as_deref().and_then(year)),
+            Partition::Lang => Some(r.doc.lang.clone()).filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')),
+        };
+        v.unwrap_or_else(|| "__HIVE_DEFAULT_PARTITION__".to_string())
+    }
+}
+
+/// Writes a Hive-partitioned dataset under `dir`: `COLUMN=VALUE/part-0.parquet`, one folder per
+/// value. The partition column lives in the folder names only, as Hive-style readers (DuckDB,
+/// pyarrow, Polars, Spark) expect. `dir` must be empty or absent, so no file of an earlier export
+/// is read back as part of this one. Returns (folder, records) per partition.
+pub fn write_partitioned(dir: &std::path::Path, rows: &[FlatRecord], by: Partition) -> Result<Vec<(std::path::PathBuf, usize)>> {
+    if dir.exists() && std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?.next().is_some() {
+        anyhow::bail!("{} is not empty: a partitioned export needs an empty (or new) folder", dir.display());
+    }
+    let mut groups: std::collections::BTreeMap<String, Vec<&FlatRecord>> = Default::default();
+    for r in rows {
+        groups.entry(by.value(r)).or_default().push(r);
+    }
+    let mut written = Vec::new();
+    for (value, group) in groups {
+        let folder = dir.join(format!("{}={value}", by.column()));
+        std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
+        let path = folder.join("part-0.parquet");
+        let file = std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+        write_parquet_without(file, &group, Some(by.column()))?;
+        written.push((folder, group.len()));
+    }
+    Ok(written)
+}
+
+fn write_parquet_without<W: Write + Send>(sink: W, rows: &[&FlatRecord], skip: Option<&str>) -> Result<()> {
     use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int64Type};
     use parquet::file::properties::WriterProperties;
     use parquet::file::writer::SerializedFileWriter;
     use std::sync::Arc;
 
-    let cols = columns(rows);
+    let mut cols = columns(rows);
+    cols.retain(|(name, _)| Some(*name) != skip);
     let fields: Vec<String> = cols
         .iter()
         .map(|(name, c)| match c {

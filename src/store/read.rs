@@ -2,6 +2,7 @@
 
 use rusqlite::types::ValueRef;
 
+use super::backend::{Conn, Row, Val};
 use super::{Result, Store, StoreError};
 use crate::output::*;
 
@@ -13,21 +14,21 @@ fn period(start: Option<String>, end: Option<String>, text: Option<String>, gran
 }
 
 /// Rebuilds a record from a `records` row selected with [`RECORD_COLUMNS`].
-pub(crate) fn record_from_row(row: &rusqlite::Row, base: usize) -> rusqlite::Result<RecordOut> {
-    let detail: String = row.get(base + 17)?;
+pub(crate) fn record_from_row(row: &Row, base: usize) -> Result<RecordOut> {
+    let detail: String = row.text(base + 17)?;
     let detail: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
     let list = |k: &str| detail.get(k).cloned().unwrap_or(serde_json::Value::Array(vec![]));
     Ok(RecordOut {
-        sentence: row.get::<_, i64>(base)? as usize,
-        actor: row.get(base + 1)?,
-        action: row.get(base + 2)?,
-        amount: Amount { min: row.get(base + 3)?, max: row.get(base + 4)?, currency: row.get(base + 5)?, approx: row.get(base + 6)? },
-        target: row.get(base + 7)?,
-        period: period(row.get(base + 9)?, row.get(base + 10)?, row.get(base + 8)?, None, row.get(base + 11)?),
-        sentiment: row.get(base + 12)?,
-        confidence: row.get(base + 13)?,
-        start: row.get::<_, i64>(base + 14)? as usize,
-        end: row.get::<_, i64>(base + 15)? as usize,
+        sentence: row.usize(base)?,
+        actor: row.text(base + 1)?,
+        action: row.text(base + 2)?,
+        amount: Amount { min: row.opt_f64(base + 3)?, max: row.opt_f64(base + 4)?, currency: row.opt_text(base + 5)?, approx: row.bool(base + 6)? },
+        target: row.opt_text(base + 7)?,
+        period: period(row.opt_text(base + 9)?, row.opt_text(base + 10)?, row.opt_text(base + 8)?, None, row.bool(base + 11)?),
+        sentiment: row.text(base + 12)?,
+        confidence: row.f64(base + 13)?,
+        start: row.usize(base + 14)?,
+        end: row.usize(base + 15)?,
         actor_variants: serde_json::from_value(list("actor_variants")).unwrap_or_default(),
         related: serde_json::from_value(list("related")).unwrap_or_default(),
         mentions: serde_json::from_value(list("mentions")).unwrap_or_default(),
@@ -35,7 +36,7 @@ pub(crate) fn record_from_row(row: &rusqlite::Row, base: usize) -> rusqlite::Res
 }
 
 pub(crate) const RECORD_COLUMNS: &str = "r.sentence, r.actor, r.action, r.amount_min, r.amount_max, r.currency, r.approx, r.target, \
-     r.period_text, r.period_start, r.period_end, r.period_inferred, r.sentiment, r.confidence, r.start, r.end, r.fact_key, r.detail";
+     r.period_text, r.period_start, r.period_end, r.period_inferred, r.sentiment, r.confidence, r.start, r.\"end\", r.fact_key, r.detail";
 
 /// The result of a read-only SQL statement: column names and rows as JSON values.
 pub struct SqlResult {
@@ -45,113 +46,124 @@ pub struct SqlResult {
 
 impl Store {
     pub fn document_count(&self) -> Result<usize> {
-        Ok(self.conn.query_row("SELECT COUNT(*) FROM documents", [], |r| r.get::<_, i64>(0))? as usize)
+        self.conn.query_one("SELECT COUNT(*) FROM documents", &[])?.usize(0)
     }
 
     pub fn document_ids(&self) -> Result<Vec<String>> {
-        let mut st = self.conn.prepare("SELECT id FROM documents ORDER BY path, id")?;
-        let ids = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
-        Ok(ids)
+        self.conn.query("SELECT id FROM documents ORDER BY path, id", &[])?.iter().map(|r| r.text(0)).collect()
     }
 
     /// One document in the contract shape, with its text.
     pub fn document(&self, id: &str) -> Result<(DocumentOut, String)> {
         let c = &self.conn;
-        let (mut doc, text) = c.query_row(
-            "SELECT id, path, lang, title, published, sentiment, sentiment_score, encoding, url, text FROM documents WHERE id = ?1",
-            [id],
-            |r| {
-                let label: Option<String> = r.get(5)?;
-                let score: Option<f64> = r.get(6)?;
-                Ok((
-                    DocumentOut {
-                        doc_id: r.get(0)?,
-                        path: r.get(1)?,
-                        lang: r.get(2)?,
-                        title: r.get(3)?,
-                        published: r.get(4)?,
-                        sentiment: label.map(|label| Sentiment { label, score: score.unwrap_or(0.0) }),
-                        entities: vec![],
-                        figures: vec![],
-                        records: vec![],
-                        encoding: r.get(7)?,
-                        url: r.get(8)?,
-                        sentences: vec![],
-                    },
-                    r.get::<_, String>(9)?,
-                ))
-            },
-        )?;
-        let mut st = c.prepare("SELECT start, end, tone, tone_score FROM sentences WHERE doc_id = ?1 ORDER BY idx")?;
-        doc.sentences = st
-            .query_map([id], |r| {
-                Ok(SentenceOut { start: r.get::<_, i64>(0)? as usize, end: r.get::<_, i64>(1)? as usize, tone: r.get(2)?, score: r.get(3)? })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut st = c.prepare("SELECT text, label, start, end, score, sentence FROM entities WHERE doc_id = ?1 ORDER BY start, id")?;
-        doc.entities = st
-            .query_map([id], |r| {
+        let key = [Val::from(id)];
+        let r = c
+            .query_opt(
+                "SELECT id, path, lang, title, published, sentiment, sentiment_score, encoding, url, text FROM documents WHERE id = ?1",
+                &key,
+            )?
+            .ok_or_else(|| StoreError::Invalid(format!("no document {id} in the store")))?;
+        let label = r.opt_text(5)?;
+        let score = r.opt_f64(6)?;
+        let mut doc = DocumentOut {
+            doc_id: r.text(0)?,
+            path: r.text(1)?,
+            lang: r.text(2)?,
+            title: r.opt_text(3)?,
+            published: r.opt_text(4)?,
+            sentiment: label.map(|label| Sentiment { label, score: score.unwrap_or(0.0) }),
+            entities: vec![],
+            figures: vec![],
+            records: vec![],
+            encoding: r.opt_text(7)?,
+            url: r.opt_text(8)?,
+            sentences: vec![],
+        };
+        let text = r.text(9)?;
+        doc.sentences = c
+            .query("SELECT start, \"end\", tone, tone_score FROM sentences WHERE doc_id = ?1 ORDER BY idx", &key)?
+            .iter()
+            .map(|r| Ok(SentenceOut { start: r.usize(0)?, end: r.usize(1)?, tone: r.opt_text(2)?, score: r.opt_f64(3)? }))
+            .collect::<Result<_>>()?;
+        doc.entities = c
+            .query("SELECT text, label, start, \"end\", score, sentence FROM entities WHERE doc_id = ?1 ORDER BY start, id", &key)?
+            .iter()
+            .map(|r| {
                 Ok(EntityOut {
-                    text: r.get(0)?,
-                    label: r.get(1)?,
-                    start: r.get::<_, i64>(2)? as usize,
-                    end: r.get::<_, i64>(3)? as usize,
-                    score: r.get(4)?,
-                    sentence: r.get::<_, i64>(5)? as usize,
+                    text: r.text(0)?,
+                    label: r.text(1)?,
+                    start: r.usize(2)?,
+                    end: r.usize(3)?,
+                    score: r.f64(4)?,
+                    sentence: r.usize(5)?,
                 })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut st = c.prepare(
-            "SELECT text, kind, min, max, unit, approx, start, end, sentence, bound, period_start, period_end, granularity, role
-             FROM figures WHERE doc_id = ?1 ORDER BY start, id",
-        )?;
-        doc.figures = st
-            .query_map([id], |r| {
+            })
+            .collect::<Result<_>>()?;
+        doc.figures = c
+            .query(
+                "SELECT text, kind, min, max, unit, approx, start, \"end\", sentence, bound, period_start, period_end, granularity, role
+                 FROM figures WHERE doc_id = ?1 ORDER BY start, id",
+                &key,
+            )?
+            .iter()
+            .map(|r| {
                 Ok(FigureOut {
-                    text: r.get(0)?,
-                    kind: r.get(1)?,
-                    min: r.get(2)?,
-                    max: r.get(3)?,
-                    unit: r.get(4)?,
-                    approx: r.get(5)?,
-                    start: r.get::<_, i64>(6)? as usize,
-                    end: r.get::<_, i64>(7)? as usize,
-                    sentence: r.get::<_, i64>(8)? as usize,
-                    bound: r.get(9)?,
-                    period: period(r.get(10)?, r.get(11)?, None, r.get(12)?, false),
-                    role: r.get(13)?,
+                    text: r.text(0)?,
+                    kind: r.text(1)?,
+                    min: r.opt_f64(2)?,
+                    max: r.opt_f64(3)?,
+                    unit: r.opt_text(4)?,
+                    approx: r.bool(5)?,
+                    start: r.usize(6)?,
+                    end: r.usize(7)?,
+                    sentence: r.usize(8)?,
+                    bound: r.opt_text(9)?,
+                    period: period(r.opt_text(10)?, r.opt_text(11)?, None, r.opt_text(12)?, false),
+                    role: r.opt_text(13)?,
                 })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut st = c.prepare(&format!("SELECT {RECORD_COLUMNS} FROM records r WHERE r.doc_id = ?1 ORDER BY r.start, r.id"))?;
-        doc.records = st.query_map([id], |r| record_from_row(r, 0))?.collect::<rusqlite::Result<_>>()?;
+            })
+            .collect::<Result<_>>()?;
+        doc.records = c
+            .query(&format!("SELECT {RECORD_COLUMNS} FROM records r WHERE r.doc_id = ?1 ORDER BY r.start, r.id"), &key)?
+            .iter()
+            .map(|r| record_from_row(r, 0))
+            .collect::<Result<_>>()?;
         Ok((doc, text))
     }
 
-    /// Runs one read-only SQL statement. The store should be opened with `open_read_only`; the
-    /// statement is also checked with SQLite's own `sqlite3_stmt_readonly`.
+    /// Runs one read-only SQL statement. SQLite: the store should be opened with `open_read_only`,
+    /// and the statement is also checked with SQLite's own `sqlite3_stmt_readonly`. PostgreSQL: the
+    /// statement runs alone in a READ ONLY transaction of a read-only session.
     pub fn sql(&self, statement: &str) -> Result<SqlResult> {
-        let mut st = self.conn.prepare(statement)?;
-        if !st.readonly() {
-            return Err(StoreError::NotReadOnly(statement.trim().to_string()));
-        }
-        let columns: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
-        let n = columns.len();
-        let mut rows = Vec::new();
-        let mut q = st.query([])?;
-        while let Some(row) = q.next()? {
-            let mut out = Vec::with_capacity(n);
-            for i in 0..n {
-                out.push(match row.get_ref(i)? {
-                    ValueRef::Null => serde_json::Value::Null,
-                    ValueRef::Integer(v) => v.into(),
-                    ValueRef::Real(v) => v.into(),
-                    ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
-                    ValueRef::Blob(b) => format!("<{} bytes>", b.len()).into(),
-                });
+        match &self.conn {
+            Conn::Sqlite(conn) => {
+                let mut st = conn.prepare(statement)?;
+                if !st.readonly() {
+                    return Err(StoreError::NotReadOnly(statement.trim().to_string()));
+                }
+                let columns: Vec<String> = st.column_names().iter().map(|s| s.to_string()).collect();
+                let n = columns.len();
+                let mut rows = Vec::new();
+                let mut q = st.query([])?;
+                while let Some(row) = q.next()? {
+                    let mut out = Vec::with_capacity(n);
+                    for i in 0..n {
+                        out.push(match row.get_ref(i)? {
+                            ValueRef::Null => serde_json::Value::Null,
+                            ValueRef::Integer(v) => v.into(),
+                            ValueRef::Real(v) => v.into(),
+                            ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+                            ValueRef::Blob(b) => format!("<{} bytes>", b.len()).into(),
+                        });
+                    }
+                    rows.push(out);
+                }
+                Ok(SqlResult { columns, rows })
             }
-            rows.push(out);
+            Conn::Postgres(_) => {
+                let (columns, rows) = self.conn.pg_read_only(statement)?;
+                Ok(SqlResult { columns, rows: rows.into_iter().map(|r| r.0.iter().map(Val::to_json).collect()).collect() })
+            }
         }
-        Ok(SqlResult { columns, rows })
     }
 }

@@ -1,7 +1,8 @@
 //! Schema: documents, sentences, entities, figures, records (+ their mentions), actor variants,
 //! and exchange rates. Every row points to its document and sentence.
 
-use rusqlite::Connection;
+use super::backend::{Conn, Dialect};
+use super::Result;
 
 pub const VERSION: i64 = 1;
 
@@ -26,27 +27,27 @@ CREATE TABLE IF NOT EXISTS sentences (
     doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     idx INTEGER NOT NULL,
     start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
     tone TEXT,
     tone_score REAL,
     PRIMARY KEY (doc_id, idx)
 );
 
 CREATE TABLE IF NOT EXISTS entities (
-    id INTEGER PRIMARY KEY,
+    id ID_PRIMARY_KEY,
     doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     sentence INTEGER NOT NULL,
     text TEXT NOT NULL,
     label TEXT NOT NULL,
     start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
     score REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entities_doc ON entities(doc_id);
-CREATE INDEX IF NOT EXISTS entities_text ON entities(text COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS entities_text ON entities(NOCASE(text));
 
 CREATE TABLE IF NOT EXISTS figures (
-    id INTEGER PRIMARY KEY,
+    id ID_PRIMARY_KEY,
     doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     sentence INTEGER NOT NULL,
     text TEXT NOT NULL,
@@ -57,7 +58,7 @@ CREATE TABLE IF NOT EXISTS figures (
     approx INTEGER NOT NULL,
     bound TEXT,
     start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
     period_start TEXT,
     period_end TEXT,
     granularity TEXT,
@@ -67,7 +68,7 @@ CREATE INDEX IF NOT EXISTS figures_doc ON figures(doc_id);
 CREATE INDEX IF NOT EXISTS figures_kind ON figures(kind);
 
 CREATE TABLE IF NOT EXISTS records (
-    id INTEGER PRIMARY KEY,
+    id ID_PRIMARY_KEY,
     doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     sentence INTEGER NOT NULL,
     actor TEXT NOT NULL,
@@ -84,12 +85,12 @@ CREATE TABLE IF NOT EXISTS records (
     sentiment TEXT NOT NULL,
     confidence REAL NOT NULL,
     start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
     fact_key TEXT NOT NULL,          -- actor|action|amount|currency|period: links one fact across documents
     detail TEXT NOT NULL DEFAULT '{}' -- JSON: actor variants, related figures, mentions
 );
 CREATE INDEX IF NOT EXISTS records_doc ON records(doc_id);
-CREATE INDEX IF NOT EXISTS records_actor ON records(actor COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS records_actor ON records(NOCASE(actor));
 CREATE INDEX IF NOT EXISTS records_action ON records(action);
 CREATE INDEX IF NOT EXISTS records_currency ON records(currency);
 CREATE INDEX IF NOT EXISTS records_amount ON records(amount_max);
@@ -103,7 +104,7 @@ CREATE TABLE IF NOT EXISTS actor_variants (
     variant TEXT NOT NULL,
     PRIMARY KEY (doc_id, actor, variant)
 );
-CREATE INDEX IF NOT EXISTS actor_variants_variant ON actor_variants(variant COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS actor_variants_variant ON actor_variants(NOCASE(variant));
 
 CREATE TABLE IF NOT EXISTS rates (
     currency TEXT PRIMARY KEY,       -- ISO 4217
@@ -123,14 +124,44 @@ pub const DEFAULT_RATES: &[(&str, f64)] = &[
     ("BRL", 0.1710), ("HKD", 0.1284), ("SGD", 0.7371), ("PLN", 0.2465),
 ];
 
-pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    conn.execute_batch(SCHEMA)?;
-    for (c, usd) in DEFAULT_RATES {
-        conn.execute("INSERT OR IGNORE INTO rates (currency, usd, as_of) VALUES (?1, ?2, ?3)", rusqlite::params![c, usd, DEFAULT_RATES_AS_OF])?;
+/// Creates what is missing. On PostgreSQL several workers may start at once: an advisory lock
+/// held for the transaction makes them create the tables one after the other.
+pub fn migrate(conn: &Conn) -> Result<()> {
+    let schema = conn.dialect().schema(SCHEMA);
+    let seed_rates = |c: &Conn| -> Result<()> {
+        for (cur, usd) in DEFAULT_RATES {
+            c.execute(
+                "INSERT INTO rates (currency, usd, as_of) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                &[(*cur).into(), (*usd).into(), DEFAULT_RATES_AS_OF.into()],
+            )?;
+        }
+        Ok(())
+    };
+    match conn.dialect() {
+        Dialect::Sqlite => {
+            let current = conn.query_one("PRAGMA user_version", &[])?.i64(0)?;
+            conn.batch(&schema)?;
+            seed_rates(conn)?;
+            if current < VERSION {
+                conn.batch(&format!("PRAGMA user_version = {VERSION}"))?;
+            }
+            Ok(())
+        }
+        Dialect::Postgres => conn.transaction(|c| {
+            c.query("SELECT pg_advisory_xact_lock(?1)", &[PG_SCHEMA_LOCK.into()])?;
+            c.batch(&schema)?;
+            seed_rates(c)
+        }),
     }
-    if current < VERSION {
-        conn.execute_batch(&format!("PRAGMA user_version = {VERSION}"))?;
+}
+
+/// Advisory-lock key taken while creating the schema on PostgreSQL ("veille" in ASCII).
+const PG_SCHEMA_LOCK: i64 = 0x7665_696c_6c65;
+
+/// True when the store has its tables (PostgreSQL: a database `veille analyze` has written to).
+pub fn exists(conn: &Conn) -> Result<bool> {
+    match conn.dialect() {
+        Dialect::Sqlite => Ok(true),
+        Dialect::Postgres => Ok(conn.query_one("SELECT to_regclass('documents') IS NOT NULL", &[])?.bool(0)?),
     }
-    Ok(())
 }

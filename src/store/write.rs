@@ -1,7 +1,5 @@
 //! Writes. One document = one transaction, so an interrupted run never leaves half a document.
 
-use rusqlite::{params, OptionalExtension};
-
 use super::{Result, Store};
 use crate::output::DocumentOut;
 
@@ -27,121 +25,125 @@ pub fn fact_key(r: &crate::output::RecordOut) -> String {
 
 impl Store {
     pub fn has_document(&self, id: &str) -> Result<bool> {
-        Ok(self.conn.query_row("SELECT 1 FROM documents WHERE id = ?1", [id], |_| Ok(())).optional()?.is_some())
+        Ok(self.conn.query_opt("SELECT 1 FROM documents WHERE id = ?1", &[id.into()])?.is_some())
     }
 
-    /// Stores one document with everything found in it. Returns false if it was already there.
+    /// Stores one document with everything found in it, in one transaction. Returns false if it
+    /// was already there. The document row goes first with ON CONFLICT DO NOTHING: when two
+    /// workers store the same text at once, the second waits for the first's transaction and
+    /// then finds the key taken, so it stores nothing.
     pub fn insert_document(&mut self, new: &NewDocument) -> Result<bool> {
         let d = new.doc;
-        let tx = self.conn.transaction()?;
-        let inserted = tx.execute(
-            "INSERT OR IGNORE INTO documents (id, path, title, lang, published, encoding, url, text, sentiment, sentiment_score, ingested_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                d.doc_id,
-                d.path,
-                d.title,
-                d.lang,
-                d.published,
-                d.encoding.clone().unwrap_or_default(),
-                d.url,
-                new.text,
-                d.sentiment.as_ref().map(|s| s.label.clone()),
-                d.sentiment.as_ref().map(|s| s.score),
-                chrono::Utc::now().to_rfc3339(),
-            ],
-        )?;
-        if inserted == 0 {
-            return Ok(false);
-        }
-        {
-            let mut st = tx.prepare("INSERT INTO sentences (doc_id, idx, start, end, tone, tone_score) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+        self.conn.transaction(|tx| {
+            let inserted = tx.execute(
+                "INSERT INTO documents (id, path, title, lang, published, encoding, url, text, sentiment, sentiment_score, ingested_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING",
+                &[
+                    (&d.doc_id).into(),
+                    (&d.path).into(),
+                    d.title.clone().into(),
+                    (&d.lang).into(),
+                    d.published.clone().into(),
+                    d.encoding.clone().unwrap_or_default().into(),
+                    d.url.clone().into(),
+                    new.text.into(),
+                    d.sentiment.as_ref().map(|s| s.label.clone()).into(),
+                    d.sentiment.as_ref().map(|s| s.score).into(),
+                    chrono::Utc::now().to_rfc3339().into(),
+                ],
+            )?;
+            if inserted == 0 {
+                return Ok(false);
+            }
             for (i, s) in d.sentences.iter().enumerate() {
-                st.execute(params![d.doc_id, i as i64, s.start as i64, s.end as i64, s.tone, s.score])?;
+                tx.execute(
+                    "INSERT INTO sentences (doc_id, idx, start, \"end\", tone, tone_score) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    &[(&d.doc_id).into(), i.into(), s.start.into(), s.end.into(), s.tone.clone().into(), s.score.into()],
+                )?;
             }
-            let mut st = tx.prepare(
-                "INSERT INTO entities (doc_id, sentence, text, label, start, end, score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
             for e in &d.entities {
-                st.execute(params![d.doc_id, e.sentence as i64, e.text, e.label, e.start as i64, e.end as i64, e.score])?;
+                tx.execute(
+                    "INSERT INTO entities (doc_id, sentence, text, label, start, \"end\", score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    &[(&d.doc_id).into(), e.sentence.into(), (&e.text).into(), (&e.label).into(), e.start.into(), e.end.into(), e.score.into()],
+                )?;
             }
-            let mut st = tx.prepare(
-                "INSERT INTO figures (doc_id, sentence, text, kind, min, max, unit, approx, bound, start, end, period_start, period_end, granularity, role)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-            )?;
             for f in &d.figures {
-                st.execute(params![
-                    d.doc_id,
-                    f.sentence as i64,
-                    f.text,
-                    f.kind,
-                    f.min,
-                    f.max,
-                    f.unit,
-                    f.approx,
-                    f.bound,
-                    f.start as i64,
-                    f.end as i64,
-                    f.period.as_ref().map(|p| p.start.clone()),
-                    f.period.as_ref().map(|p| p.end.clone()),
-                    f.period.as_ref().and_then(|p| p.granularity.clone()),
-                    f.role,
-                ])?;
+                tx.execute(
+                    "INSERT INTO figures (doc_id, sentence, text, kind, min, max, unit, approx, bound, start, \"end\", period_start, period_end, granularity, role)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                    &[
+                        (&d.doc_id).into(),
+                        f.sentence.into(),
+                        (&f.text).into(),
+                        (&f.kind).into(),
+                        f.min.into(),
+                        f.max.into(),
+                        f.unit.clone().into(),
+                        f.approx.into(),
+                        f.bound.clone().into(),
+                        f.start.into(),
+                        f.end.into(),
+                        f.period.as_ref().map(|p| p.start.clone()).into(),
+                        f.period.as_ref().map(|p| p.end.clone()).into(),
+                        f.period.as_ref().and_then(|p| p.granularity.clone()).into(),
+                        f.role.clone().into(),
+                    ],
+                )?;
             }
-            let mut st = tx.prepare(
-                "INSERT INTO records (doc_id, sentence, actor, action, amount_min, amount_max, currency, approx, target, period_text,
-                   period_start, period_end, period_inferred, sentiment, confidence, start, end, fact_key, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-            )?;
-            let mut variants = tx.prepare("INSERT OR IGNORE INTO actor_variants (doc_id, actor, variant) VALUES (?1, ?2, ?3)")?;
             for r in &d.records {
                 let detail = serde_json::json!({
                     "actor_variants": r.actor_variants,
                     "related": r.related,
                     "mentions": r.mentions,
                 });
-                st.execute(params![
-                    d.doc_id,
-                    r.sentence as i64,
-                    r.actor,
-                    r.action,
-                    r.amount.min,
-                    r.amount.max,
-                    r.amount.currency,
-                    r.amount.approx,
-                    r.target,
-                    r.period.as_ref().and_then(|p| p.text.clone()),
-                    r.period.as_ref().map(|p| p.start.clone()),
-                    r.period.as_ref().map(|p| p.end.clone()),
-                    r.period.as_ref().map(|p| p.inferred).unwrap_or(false),
-                    r.sentiment,
-                    r.confidence,
-                    r.start as i64,
-                    r.end as i64,
-                    fact_key(r),
-                    detail.to_string(),
-                ])?;
-                variants.execute(params![d.doc_id, r.actor, r.actor])?;
-                for v in &r.actor_variants {
-                    variants.execute(params![d.doc_id, r.actor, v])?;
+                tx.execute(
+                    "INSERT INTO records (doc_id, sentence, actor, action, amount_min, amount_max, currency, approx, target, period_text,
+                       period_start, period_end, period_inferred, sentiment, confidence, start, \"end\", fact_key, detail)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                    &[
+                        (&d.doc_id).into(),
+                        r.sentence.into(),
+                        (&r.actor).into(),
+                        (&r.action).into(),
+                        r.amount.min.into(),
+                        r.amount.max.into(),
+                        r.amount.currency.clone().into(),
+                        r.amount.approx.into(),
+                        r.target.clone().into(),
+                        r.period.as_ref().and_then(|p| p.text.clone()).into(),
+                        r.period.as_ref().map(|p| p.start.clone()).into(),
+                        r.period.as_ref().map(|p| p.end.clone()).into(),
+                        r.period.as_ref().map(|p| p.inferred).unwrap_or(false).into(),
+                        (&r.sentiment).into(),
+                        r.confidence.into(),
+                        r.start.into(),
+                        r.end.into(),
+                        fact_key(r).into(),
+                        detail.to_string().into(),
+                    ],
+                )?;
+                for v in std::iter::once(&r.actor).chain(&r.actor_variants) {
+                    tx.execute(
+                        "INSERT INTO actor_variants (doc_id, actor, variant) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                        &[(&d.doc_id).into(), (&r.actor).into(), v.into()],
+                    )?;
                 }
             }
-        }
-        tx.commit()?;
-        Ok(true)
+            Ok(true)
+        })
     }
 
     /// Replaces the exchange-rate table rows given (currency, value of one unit in USD).
     pub fn import_rates(&mut self, rates: &[(String, f64, Option<String>)]) -> Result<usize> {
-        let tx = self.conn.transaction()?;
-        for (c, usd, as_of) in rates {
-            tx.execute(
-                "INSERT INTO rates (currency, usd, as_of) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(currency) DO UPDATE SET usd = excluded.usd, as_of = excluded.as_of",
-                params![c.to_uppercase(), usd, as_of],
-            )?;
-        }
-        tx.commit()?;
-        Ok(rates.len())
+        self.conn.transaction(|tx| {
+            for (c, usd, as_of) in rates {
+                tx.execute(
+                    "INSERT INTO rates (currency, usd, as_of) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (currency) DO UPDATE SET usd = excluded.usd, as_of = excluded.as_of",
+                    &[c.to_uppercase().into(), (*usd).into(), as_of.clone().into()],
+                )?;
+            }
+            Ok(rates.len())
+        })
     }
 }
