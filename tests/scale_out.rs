@@ -26,15 +26,17 @@ fn articles(dir: &Path, n: usize) -> PathBuf {
         let actor = actors[i % actors.len()];
         let year = 2021 + (i % 5);
         let amount = 10 + i;
+        // Sentence shapes the rules read as funding records without the model.
         let (sub, text) = if i % 3 == 0 {
+            let currency = if i % 2 == 0 { "dollars" } else { "euros" };
             (
                 "en",
-                format!("{actor} raises {amount} million dollars\n\nIn {year}, {actor} raised {amount} million dollars in a funding round led by investors.\n"),
+                format!("{actor} raises {amount} million {currency}\n\nThe French start-up {actor} said on Tuesday it has raised {amount} million {currency} in {year} in a funding round led by General Catalyst.\n"),
             )
         } else {
             (
                 "fr",
-                format!("{actor} investit {amount} millions d'euros\n\nEn {year}, {actor} va investir {amount} millions d'euros dans l'intelligence artificielle.\n"),
+                format!("{actor} lève {amount} millions d'euros\n\nLa start-up française {actor} a annoncé mardi avoir levé {amount} millions d'euros en {year} lors d'un tour de table mené par General Catalyst.\n"),
             )
         };
         let p = dir.join(sub).join(format!("article-{i:05}.txt"));
@@ -67,7 +69,9 @@ fn fresh_pg(name: &str) -> Option<String> {
     };
     let db = format!("veille_test_{name}_{}", std::process::id());
     let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap_or_else(|e| panic!("VEILLE_TEST_PG={base}: {e}"));
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}; CREATE DATABASE {db}")).unwrap();
+    // One statement per call: DROP/CREATE DATABASE refuse to run in the implicit transaction of a batch.
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
     let (head, tail) = base.rsplit_once('/').expect("VEILLE_TEST_PG ends with /DATABASE");
     let query = tail.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
     Some(format!("{head}/{db}{query}"))
@@ -124,8 +128,22 @@ fn partitioned_parquet_is_read_by_pyarrow_with_the_csv_row_count() {
     let db = db.to_str().unwrap();
     ok(&veille(&["analyze", "--no-model", dir.to_str().unwrap(), "--db", db]));
     let csv = ok(&veille(&["export", "--db", db, "--format", "csv"]));
-    let csv_rows = csv::Reader::from_reader(csv.as_bytes()).records().count();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let csv_rows = rows.len();
+    // The partition values each record should land in, computed from the CSV export.
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let distinct = |f: &dyn Fn(&csv::StringRecord) -> String| {
+        let mut v: Vec<String> = rows.iter().map(f).collect();
+        v.sort();
+        v.dedup();
+        format!("{v:?}").replace('"', "'")
+    };
+    let langs = distinct(&|r| r[column("lang")].to_string());
+    let years = distinct(&|r| r[column("period_start")].get(..4).unwrap_or("").to_string());
     assert!(csv_rows >= 30, "{csv_rows} records from 30 articles");
+    assert_eq!(years, "['2021', '2022', '2023', '2024', '2025']");
     let has_pyarrow = Command::new("python3").args(["-c", "import pyarrow.dataset"]).output().map(|o| o.status.success()).unwrap_or(false);
     for (by, expected_folder) in [("period", "period=2021"), ("lang", "lang=fr")] {
         let out_dir = tmp.path().join(format!("by-{by}"));
@@ -148,8 +166,7 @@ fn partitioned_parquet_is_read_by_pyarrow_with_the_csv_row_count() {
         let line = String::from_utf8_lossy(&py.stdout).into_owned();
         let (rows, values) = line.trim().split_once(' ').unwrap();
         assert_eq!(rows.parse::<usize>().unwrap(), csv_rows, "{by}: {line}");
-        let want = if by == "period" { "['2021', '2022', '2023', '2024', '2025']" } else { "['en', 'fr']" };
-        assert_eq!(values, want, "{by}: {line}");
+        assert_eq!(values, if by == "period" { &years } else { &langs }, "{by}: {line}");
     }
 }
 
@@ -171,11 +188,11 @@ fn postgres_and_sqlite_give_the_same_rows_for_the_same_queries() {
         &[],
         &["--actor", "mistral"],
         &["--actor", "META", "--sort", "date"],
-        &["--action", "invest", "--min", "30000000", "--max", "40000000"],
+        &["--action", "raise", "--min", "30000000", "--max", "40000000"],
         &["--currency", "usd", "--lang", "en"],
         &["--in", "EUR", "--min", "40000000", "--limit", "5"],
         &["--from", "2023", "--to", "2024-Q2", "--sort", "date"],
-        &["--text", "INTELLIGENCE", "--limit", "7"],
+        &["--text", "CATALYST", "--limit", "7"],
         &["--sentiment", "neutral"],
         &["--distinct", "--action", "raise"],
         &["--distinct", "--sort", "date", "--limit", "10"],
