@@ -67,6 +67,8 @@ pub struct FileDone {
 #[derive(Debug, Default)]
 pub struct Stats {
     pub files: AtomicUsize,
+    /// Entries the walk found, before a shard kept its part.
+    pub walked: AtomicUsize,
     pub articles: AtomicUsize,
     /// Tokens through the encoder.
     pub tokens: AtomicUsize,
@@ -232,7 +234,10 @@ pub fn run<E>(
         s.spawn(move || {
             let shard = opts.shard;
             // Filtered before numbering: the writer expects every sequence number.
-            let entries = walk_lazily(root).filter(move |e| match (shard, e) {
+            let entries = walk_lazily(root).inspect(|_| {
+                stats.walked.fetch_add(1, Ordering::Relaxed);
+            });
+            let entries = entries.filter(move |e| match (shard, e) {
                 (None, _) => true,
                 (Some(sh), Ok(p)) => sh.contains(&ingest::relative_path(root, p)),
                 // Walk failures (unreadable folders) are reported by one worker only, not by all N.

@@ -180,6 +180,9 @@ fn analyze_into(
     };
     stream::run(&a.dir, reader, &opts, &known, stats, write, progress)?;
     sum.files = stats.files.load(std::sync::atomic::Ordering::Relaxed);
+    if let Some(shard) = a.shard {
+        eprintln!("shard {shard}: {} of {} files", sum.files, stats.walked.load(std::sync::atomic::Ordering::Relaxed));
+    }
     Ok(sum)
 }
 
