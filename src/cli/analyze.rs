@@ -109,7 +109,7 @@ pub fn run(a: Args) -> Result<()> {
                 }
             };
             let id = pipeline::doc_id(&art.text);
-            if store.has_document(&id)? {
+            if store.has_document(&id).with_context(|| format!("cannot read the store {}", a.db.display()))? {
                 unchanged += 1;
                 continue;
             }
@@ -120,7 +120,14 @@ pub fn run(a: Args) -> Result<()> {
                     continue;
                 }
             };
-            if store.insert_document(&NewDocument { doc: &doc, text: &art.text })? {
+            let stored = store.insert_document(&NewDocument { doc: &doc, text: &art.text }).with_context(|| {
+                format!(
+                    "cannot store {} in {} ({new} documents stored by this run are kept; fix the cause, e.g. free disk space, and run again to add the rest)",
+                    art.path,
+                    a.db.display()
+                )
+            })?;
+            if stored {
                 new += 1;
                 if plain {
                     eprintln!("stored {} ({} records)", art.path, doc.records.len());

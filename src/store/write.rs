@@ -1,8 +1,15 @@
 //! Writes. One document = one transaction, so an interrupted run never leaves half a document.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, ErrorCode, OptionalExtension, TransactionBehavior};
 
-use super::{Result, Store};
+use super::{Result, Store, StoreError};
+
+/// How many times a document transaction is run again when another writer keeps the store busy.
+const BUSY_RETRIES: u32 = 8;
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
+}
 use crate::output::DocumentOut;
 
 /// A document ready to store: the contract object plus the text its offsets point into.
@@ -31,9 +38,26 @@ impl Store {
     }
 
     /// Stores one document with everything found in it. Returns false if it was already there.
+    /// Another writer holding the store past the busy timeout makes the whole transaction run
+    /// again (it rolled back, so nothing is half-written), a few times, before the error is given.
     pub fn insert_document(&mut self, new: &NewDocument) -> Result<bool> {
+        let mut attempt = 0u32;
+        loop {
+            match self.insert_document_once(new) {
+                Err(StoreError::Sql(e)) if is_busy(&e) && attempt < BUSY_RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50 << attempt.min(6)));
+                }
+                r => return r,
+            }
+        }
+    }
+
+    fn insert_document_once(&mut self, new: &NewDocument) -> Result<bool> {
         let d = new.doc;
-        let tx = self.conn.transaction()?;
+        // IMMEDIATE takes the write lock first: a deferred transaction that starts reading and
+        // then writes can fail at once with SQLITE_BUSY, without waiting for the busy timeout.
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let inserted = tx.execute(
             "INSERT OR IGNORE INTO documents (id, path, title, lang, published, encoding, url, text, sentiment, sentiment_score, ingested_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
