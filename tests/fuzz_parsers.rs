@@ -228,14 +228,16 @@ proptest! {
         }
     }
 
-    /// Legacy single-byte encodings: text encoded in one decodes to text that contains no
-    /// replacement character and keeps every ASCII letter and digit in place.
+    /// Legacy single-byte encodings: text encoded in one (and not valid UTF-8) decodes to as many
+    /// characters, with every ASCII letter and digit in place.
     #[test]
     fn decode_legacy(text in "[a-zA-Z0-9àâçéèêëîïôûùüÿœæÀÉÈÇ€’«» .,;:!?\\n-]{1,300}",
                      enc in prop::sample::select(&["windows-1252", "ISO-8859-15", "macintosh", "IBM850"][..])) {
         let enc = encoding_rs::Encoding::for_label(enc.as_bytes()).unwrap_or(encoding_rs::WINDOWS_1252);
         let (bytes, _, unmappable) = enc.encode(&text);
-        if unmappable {
+        // Legacy bytes that happen to form valid UTF-8 ("îœ«" in windows-1252 is EE 9C AB, one
+        // private-use character) are read as UTF-8: those bytes say nothing else.
+        if unmappable || std::str::from_utf8(&bytes).is_ok() {
             return Ok(());
         }
         if let Ok(d) = ingest::decode(&bytes) {

@@ -203,19 +203,28 @@ fn unreadable_file_is_reported() {
 }
 
 #[test]
-fn html_nested_100k_levels_is_read() {
+fn html_nested_100k_levels_is_read_or_refused_quickly() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = folder(tmp.path());
     let depth = 100_000;
-    let page = format!(
-        "<html><body>{}<p>Le fonds a investi 40 millions d'euros dans la société.</p>{}</body></html>",
-        "<div>".repeat(depth),
-        "</div>".repeat(depth)
-    );
-    std::fs::write(dir.join("deep.html"), page).unwrap();
+    let page = |tag: &str| {
+        format!(
+            "<html><body>{}<p>Le fonds a investi 40 millions d'euros dans la société.</p>{}</body></html>",
+            format!("<{tag}>").repeat(depth),
+            format!("</{tag}>").repeat(depth)
+        )
+    };
+    // Inline nesting costs the parser nothing per level: the page is read.
+    std::fs::write(dir.join("deep-span.html"), page("span")).unwrap();
+    // Block nesting makes each tag walk the open-element stack (5·10⁹ steps): refused, not a minute of work.
+    std::fs::write(dir.join("deep-div.html"), page("div")).unwrap();
+    let start = Instant::now();
     let r = analyze("nested-html-1e5", &dir, &tmp.path().join("v.db"), &[], None);
-    assert!(r.stderr.contains("stored deep.html"), "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("3 new, 0 unchanged, 0 failed"), "{}", r.stdout);
+    println!("nested-html-1e5 run took {:.1} s", start.elapsed().as_secs_f64());
+    assert!(r.stderr.contains("stored deep-span.html"), "{}{}", r.stdout, r.stderr);
+    let line = failure_line(&r, "deep-div.html");
+    assert!(line.contains("HTML too complex") && line.contains("nested too deep"), "{line}");
+    assert!(r.stdout.contains("3 new, 0 unchanged, 1 failed"), "{}", r.stdout);
 }
 
 #[test]

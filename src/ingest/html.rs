@@ -14,9 +14,13 @@ use super::IngestError;
 
 /// Most nodes one page may build. A long news page has a few thousand; misnested formatting tags
 /// make the parser clone elements, so a small file can ask for millions (a zip-bomb-like page).
-pub const MAX_HTML_NODES: usize = 500_000;
-/// Input is fed in pieces this large, so that parsing stops soon after the cap is reached.
-const FEED_CHUNK: usize = 16 * 1024;
+pub const MAX_HTML_NODES: usize = 200_000;
+/// Most element-name lookups the parser may make for one page. Its scope checks walk the stack of
+/// open elements, so each tag costs as much as the nesting depth: 10⁵ nested `<div>` (600 kB)
+/// would take about 5·10⁹ lookups, a minute. A long news page needs well under 10⁷.
+pub const MAX_HTML_STEPS: u64 = 200_000_000;
+/// Input is fed in pieces this large, so that parsing stops soon after a limit is reached.
+const FEED_CHUNK: usize = 4 * 1024;
 
 const SKIP: &[&str] = &[
     "script", "style", "noscript", "nav", "footer", "header", "aside", "form", "iframe", "svg", "button", "template",
@@ -88,29 +92,40 @@ fn collect(root: ElementRef, out: &mut Vec<String>) {
     }
 }
 
-/// scraper's tree sink with a node budget. Past the budget the tree is frozen: every new node is
-/// one placeholder that is never attached, and the caller stops feeding input and reports the page.
+/// scraper's tree sink with a node budget. Past the budget the tree is frozen: a new node is a
+/// placeholder of the same name (one per name, never attached, so the parser's name checks still
+/// hold), and the caller stops feeding input and reports the page.
 struct Capped {
     html: Html,
     nodes: usize,
     limit: usize,
+    placeholders: std::collections::HashMap<QualName, ego_tree::NodeId>,
+    /// The placeholder for comments and processing instructions.
     placeholder: Option<ego_tree::NodeId>,
+    /// Element-name lookups so far (the parser's unit of work; counted through `&self`).
+    steps: std::cell::Cell<u64>,
 }
 
 impl Capped {
-    fn count(&mut self) -> Option<ego_tree::NodeId> {
+    /// Counts one new node; past the limit, gives the placeholder to use instead.
+    fn count(&mut self, name: Option<&QualName>) -> Option<ego_tree::NodeId> {
         self.nodes += 1;
         if self.nodes <= self.limit {
             return None;
         }
-        if self.placeholder.is_none() {
-            let name = QualName::new(None, html5ever::Namespace::from("http://www.w3.org/1999/xhtml"), html5ever::LocalName::from("span"));
-            self.placeholder = Some(self.html.create_element(name, Vec::new(), ElementFlags::default()));
+        let name = name.cloned().unwrap_or_else(|| {
+            QualName::new(None, html5ever::Namespace::from("http://www.w3.org/1999/xhtml"), html5ever::LocalName::from("span"))
+        });
+        if let Some(id) = self.placeholders.get(&name) {
+            return Some(*id);
         }
-        self.placeholder
+        let id = self.html.create_element(name.clone(), Vec::new(), ElementFlags::default());
+        self.placeholders.insert(name, id);
+        self.placeholder.get_or_insert(id);
+        Some(id)
     }
     fn frozen(&self) -> bool {
-        self.placeholder.is_some()
+        self.nodes > self.limit
     }
 }
 
@@ -126,22 +141,23 @@ impl TreeSink for Capped {
         self.html.get_document()
     }
     fn elem_name<'a>(&'a self, target: &'a Self::Handle) -> ExpandedName<'a> {
+        self.steps.set(self.steps.get() + 1);
         self.html.elem_name(target)
     }
     fn create_element(&mut self, name: QualName, attrs: Vec<Attribute>, flags: ElementFlags) -> Self::Handle {
-        match self.count() {
+        match self.count(Some(&name)) {
             Some(p) => p,
             None => self.html.create_element(name, attrs, flags),
         }
     }
     fn create_comment(&mut self, text: StrTendril) -> Self::Handle {
-        match self.count() {
+        match self.count(None) {
             Some(p) => p,
             None => self.html.create_comment(text),
         }
     }
     fn create_pi(&mut self, target: StrTendril, data: StrTendril) -> Self::Handle {
-        match self.count() {
+        match self.count(None) {
             Some(p) => p,
             None => self.html.create_pi(target, data),
         }
@@ -162,7 +178,7 @@ impl TreeSink for Capped {
         }
     }
     fn get_template_contents(&mut self, target: &Self::Handle) -> Self::Handle {
-        if Some(*target) == self.placeholder {
+        if self.placeholders.values().any(|p| p == target) {
             return *target;
         }
         self.html.get_template_contents(target)
@@ -195,10 +211,20 @@ impl TreeSink for Capped {
     }
 }
 
-/// Parses a whole page into scraper's tree, refusing pages that build more than `limit` nodes.
+/// Parses a whole page into scraper's tree, refusing pages that build more than `limit` nodes or
+/// make the parser work more than [`MAX_HTML_STEPS`].
 fn parse_capped(source: &str, limit: usize) -> Result<Html, IngestError> {
-    let sink = Capped { html: Html::new_document(), nodes: 0, limit, placeholder: None };
+    let sink = Capped { html: Html::new_document(), nodes: 0, limit, placeholders: Default::default(), placeholder: None, steps: Default::default() };
     let mut parser = html5ever::driver::parse_document(sink, Default::default());
+    let over = |c: &Capped| -> Option<IngestError> {
+        if c.frozen() {
+            Some(IngestError::HtmlTooComplex(format!("the page builds more than {limit} nodes (a decompression-bomb-like page)")))
+        } else if c.steps.get() > MAX_HTML_STEPS {
+            Some(IngestError::HtmlTooComplex(format!("parsing needs more than {MAX_HTML_STEPS} steps (elements nested too deep)")))
+        } else {
+            None
+        }
+    };
     let mut rest = source;
     while !rest.is_empty() {
         let mut cut = rest.len().min(FEED_CHUNK);
@@ -207,15 +233,15 @@ fn parse_capped(source: &str, limit: usize) -> Result<Html, IngestError> {
         }
         parser.process(StrTendril::from_slice(&rest[..cut]));
         rest = &rest[cut..];
-        if parser.tokenizer.sink.sink.frozen() {
-            return Err(IngestError::HtmlTooComplex(limit));
+        if let Some(e) = over(&parser.tokenizer.sink.sink) {
+            return Err(e);
         }
     }
     let capped = parser.finish();
-    if capped.frozen() {
-        return Err(IngestError::HtmlTooComplex(limit));
+    match over(&capped) {
+        Some(e) => Err(e),
+        None => Ok(capped.html),
     }
-    Ok(capped.html)
 }
 
 fn squash(s: &str) -> String {
@@ -223,11 +249,7 @@ fn squash(s: &str) -> String {
 }
 
 pub fn parse_html(source: &str) -> Result<Parsed, IngestError> {
-    parse_html_capped(source, MAX_HTML_NODES)
-}
-
-pub fn parse_html_capped(source: &str, max_nodes: usize) -> Result<Parsed, IngestError> {
-    let doc = parse_capped(source, max_nodes)?;
+    let doc = parse_capped(source, MAX_HTML_NODES)?;
     let meta = |name: &str| -> Option<String> {
         let s = sel(&format!("meta[property=\"{name}\"], meta[name=\"{name}\"], meta[itemprop=\"{name}\"]"));
         doc.select(&s).find_map(|m| m.value().attr("content")).map(squash).filter(|s| !s.is_empty())
@@ -276,6 +298,39 @@ mod tests {
         assert_eq!(p.title.as_deref(), Some("Orange investit 1 milliard"));
         assert_eq!(p.text, "Orange investit 1 milliard\n\nLe groupe annonce 1 milliard d’euros.\n\nDeuxième paragraphe.");
         assert_eq!(p.date.as_deref(), Some("2025-03-04T08:00:00+01:00"));
+    }
+
+    #[test]
+    fn node_cap_refuses_the_page_and_keeps_the_tree_small() {
+        let page = "<p>a</p>".repeat(100);
+        assert!(parse_capped(&page, 1000).is_ok());
+        let err = parse_capped(&page, 50).unwrap_err().to_string();
+        assert!(err.contains("more than 50 nodes"), "{err}");
+    }
+
+    proptest::proptest! {
+        /// Past the node cap the parser keeps running on placeholders until the chunk ends: whatever
+        /// the markup, that must end in the error, never in a panic inside html5ever.
+        #[test]
+        fn frozen_tree_never_panics(tags in proptest::collection::vec(proptest::sample::select(&[
+            "<p>", "</p>", "<div>", "</div>", "<b>", "</b>", "<i x=1>", "<i x=2>", "</i>", "<table>", "<td>", "<tr>",
+            "</table>", "<template>", "</template>", "<select>", "<option>", "<li>", "<ul>", "</ul>", "<a>", "</a>",
+            "<h1>", "</h1>", "<!-- c -->", "<br>", "<form>", "</form>", "<svg>", "</svg>", "<math>", "<frameset>",
+            "<body>", "</body>", "</html>", "<head>", "<title>", "</title>", "<script>", "</script>", "<textarea>",
+            "<button>", "<p>x", "text", "<nobr>", "<applet>", "<marquee>", "<caption>", "<colgroup>", "<col>",
+        ][..]), 0..200), limit in 1usize..60) {
+            let page: String = tags.concat();
+            let _ = parse_capped(&page, limit);
+        }
+    }
+
+    #[test]
+    fn deep_div_nesting_is_refused_by_the_step_budget() {
+        // Each <div> start tag makes the parser walk the whole open-element stack.
+        let page = "<div>".repeat(30_000);
+        let err = parse_html(&page).unwrap_err().to_string();
+        assert!(err.contains("nested too deep"), "{err}");
+        assert!(parse_html(&"<div>".repeat(3_000)).is_ok());
     }
 
     #[test]

@@ -36,8 +36,8 @@ pub enum IngestError {
     Grew { limit: u64 },
     #[error("not a regular file ({0}): skipped")]
     NotRegular(&'static str),
-    #[error("HTML too complex: the page builds more than {0} nodes (a decompression-bomb-like page)")]
-    HtmlTooComplex(usize),
+    #[error("HTML too complex: {0}")]
+    HtmlTooComplex(String),
     #[error("invalid JSON: {0}")]
     Json(String),
     #[error("JSON object has no text field (looked for text, body, content, article)")]
