@@ -112,9 +112,9 @@ fn disk_full_stops_the_run_and_keeps_the_store_usable() {
     let _guard = Mount(mnt.clone());
     // A filler takes most of the space, so the store cannot hold the folder.
     let filler = mnt.join("filler.bin");
-    std::fs::write(&filler, vec![0u8; 3 << 20]).unwrap();
+    std::fs::write(&filler, vec![0u8; 3_700_000]).unwrap();
     let dir = tmp.path().join("in");
-    write_articles(&dir, 0..30, 250);
+    write_articles(&dir, 0..30, 60);
     let db = mnt.join("v.db");
 
     let out = spawn_analyze(&dir, &db).wait_with_output().unwrap();
