@@ -36,6 +36,12 @@ const PERIODS: &[&str] = &[
     "2025", "2024", "1999", "Q3", "T2", "H1", "S2", "2024-2025", "2025/26", "janvier", "January", "l'an prochain",
     "next year", "fiscal 2026", "cette année", "this quarter", "d'ici 2030", "by 2030", "31/12/2025", "2025-02-30",
 ];
+const FRENCH: &[&str] = &[
+    "Le", "groupe", "a", "annoncé", "une", "hausse", "de", "12", "%", "du", "chiffre", "d'affaires", "à", "4,2",
+    "milliards", "d’euros", "l’été", "dernier", "déjà", "près", "moitié", "première", "fois", "société", "bénéfice",
+    "où", "très", "intérêt", "français", "«", "»", "—", "coût", "économie", "prévu", "début", "âgé", "Noël", "naïf",
+    "œuvre", "€", "Ça", "À", "Élysée", "garçon", "reçu", "hôtel", "là", "fenêtre", "théâtre", "sûr", "où", "ambiguë",
+];
 const ODD: &[&str] = &[
     "\u{0}", "\u{301}", "\u{308}", "\u{202E}", "\u{200F}", "\u{200E}", "\u{FEFF}", "\u{A0}", "\u{202F}", "\u{2009}",
     "\u{2007}", "\u{200B}", "\u{AD}", "\t", "\n", "\r\n", "…", "’", "«", "»", "“", "”", "\"", "(", ")", ".", ",", ";",
@@ -228,12 +234,16 @@ proptest! {
         }
     }
 
-    /// Legacy single-byte encodings: text encoded in one (and not valid UTF-8) decodes to as many
-    /// characters, with every ASCII letter and digit in place.
+    /// Legacy single-byte encodings: French prose encoded in one (and not valid UTF-8) is read as a
+    /// single-byte encoding, to as many characters, with every ASCII letter and digit in place.
+    /// Encodings the detector (chardetng) knows: Mac Roman and DOS code pages are outside its set,
+    /// and the long run showed Mac Roman prose read as Shift_JIS (see the README's limits).
     #[test]
-    fn decode_legacy(text in "[a-zA-Z0-9àâçéèêëîïôûùüÿœæÀÉÈÇ€’«» .,;:!?\\n-]{1,300}",
-                     enc in prop::sample::select(&["windows-1252", "ISO-8859-15", "macintosh", "IBM850"][..])) {
+    fn decode_legacy(text in prop::collection::vec(pick(FRENCH), 6..60).prop_map(|w| w.join(" ")),
+                     enc in prop::sample::select(&["windows-1252", "ISO-8859-15", "ISO-8859-1"][..])) {
         let enc = encoding_rs::Encoding::for_label(enc.as_bytes()).unwrap_or(encoding_rs::WINDOWS_1252);
+        // Keep the characters this encoding has (’ and € are missing from some).
+        let text: String = text.chars().filter(|c| !enc.encode(&c.to_string()).2).collect();
         let (bytes, _, unmappable) = enc.encode(&text);
         // Legacy bytes that happen to form valid UTF-8 ("îœ«" in windows-1252 is EE 9C AB, one
         // private-use character) are read as UTF-8: those bytes say nothing else.
@@ -241,7 +251,7 @@ proptest! {
             return Ok(());
         }
         if let Ok(d) = ingest::decode(&bytes) {
-            prop_assert_eq!(chars(&d.text), text.chars().count());
+            prop_assert_eq!(chars(&d.text), text.chars().count(), "read as {} from {:?}", d.encoding, text);
             for (a, b) in d.text.chars().zip(text.chars()) {
                 if b.is_ascii_alphanumeric() {
                     prop_assert_eq!(a, b);

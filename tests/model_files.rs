@@ -140,6 +140,7 @@ fn packaged_model_with_wrong_checksum_says_to_fetch_again() {
     for bytes in [tiny_e5s1()[..500].to_vec(), tiny_e5s1(), b"\x89HDF\r\n\x1a\n".to_vec()] {
         let tmp = packaged_dir_with(&bytes);
         let err = Engine::load(&ModelSource::Packaged(Some(tmp.path().into())), DeviceChoice::Cpu).err().expect("must fail").to_string();
+        println!("damaged packaged model: {err}");
         assert!(err.contains("e5-small-q4.bin") && err.contains("checksum mismatch") && err.contains("models/fetch"), "{err}");
     }
 }
@@ -206,6 +207,7 @@ fn damaged_heads_name_the_file() {
     TaskHeads::new(3, 16, &dev).unwrap().save(&tmp.path().join("other")).unwrap();
     std::fs::copy(tmp.path().join("other").join("heads.safetensors"), d.join("heads.safetensors")).unwrap();
     let err = TaskHeads::load(&d, &dev).err().unwrap();
+    println!("wrong shapes: {err}");
     assert!(err.contains("heads.safetensors") && err.contains("expected") && err.contains("inputs"), "{err}");
 
     // Fewer labels in heads.json than the weights give.
@@ -214,5 +216,6 @@ fn damaged_heads_name_the_file() {
     j["tones"].as_array_mut().unwrap().pop();
     std::fs::write(d.join("heads.json"), j.to_string()).unwrap();
     let err = TaskHeads::load(&d, &dev).err().unwrap();
+    println!("wrong labels: {err}");
     assert!(err.contains("tone") && err.contains("outputs"), "{err}");
 }
