@@ -339,7 +339,9 @@ proptest! {
     #[test]
     fn markdown_front_matter(title in "[A-Za-zéà0-9 ,.€%-]{1,40}", body in hostile_text(), crlf in any::<bool>(), quoted in any::<bool>()) {
         let title = title.trim().to_string();
-        prop_assume!(!title.is_empty());
+        if title.is_empty() {
+            return Ok(()); // a blank title is no title: the heading rule applies instead
+        }
         let nl = if crlf { "\r\n" } else { "\n" };
         let q = if quoted { "\"" } else { "" };
         let doc = format!("---{nl}title: {q}{title}{q}{nl}date: 2025-03-04{nl}---{nl}{nl}Corps de l'article. {body}");
@@ -356,7 +358,9 @@ proptest! {
     /// figure inside its sentence, and stored figure text is that slice of the original.
     #[test]
     fn pipeline_offsets(text in hostile_text(), lang in lang()) {
-        prop_assume!(!text.trim().is_empty());
+        if text.trim().is_empty() {
+            return Ok(()); // nothing to analyse (read_bytes refuses such files before the pipeline)
+        }
         let art = Article {
             path: "p.txt".into(), title: None, text: text.clone(), published: chrono::NaiveDate::from_ymd_opt(2025, 1, 1),
             published_raw: None, url: None, encoding: "UTF-8".into(), lang, lang_code: lang.code().into(),
@@ -395,6 +399,16 @@ fn html_tag() -> impl Strategy<Value = String> {
         "<[a-z]{1,8}( [a-z]{1,5}=\"[^\"]{0,8}\"){0,3}>",
         "</[a-z]{1,8}>",
     ]
+}
+
+/// Regression (found by the long `figures_grammar` run, 134 719 cases in): "0, 00 million" with a
+/// no-break space gave no figure while the plain-space form gave one.
+#[test]
+fn figures_typo_decimal_comma_with_nbsp() {
+    let ctx = Context::default();
+    let key = |t: &str| figures::extract(t, &ctx).iter().map(|f| (f.kind, f.min, f.max, f.start, f.end)).collect::<Vec<_>>();
+    assert_eq!(key("0, 00\u{a0}million "), key("0, 00 million "));
+    assert_eq!(key("491,\u{202f}85\u{a0}millions d'euros"), key("491, 85 millions d'euros"));
 }
 
 /// Regression: 10⁵ nested elements, the depth at which a recursive walk of the tree overflows a
