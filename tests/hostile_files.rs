@@ -188,10 +188,20 @@ fn unreadable_file_is_reported() {
         None
     };
     let db = tmp.path().join("v.db");
-    let probe = run_veille(&["--version".as_ref()], as_user);
-    if probe.code != 0 {
-        println!("SKIP: running as root and cannot switch to uid 65534 to test permissions ({})", probe.stderr.trim());
-        return;
+    if let Some(uid) = as_user {
+        // The binary must be reachable by that user (a checkout under /root is not).
+        let probe = Command::new(env!("CARGO_BIN_EXE_veille")).arg("--version").uid(uid).gid(uid).output();
+        match probe {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => {
+                println!("SKIP: running as root; `veille` as uid {uid} fails ({}), cannot test permissions", String::from_utf8_lossy(&o.stderr).trim());
+                return;
+            }
+            Err(e) => {
+                println!("SKIP: running as root; cannot start `veille` as uid {uid} ({e}), cannot test permissions");
+                return;
+            }
+        }
     }
     if as_user.is_none() && std::fs::read(&secret).is_ok() {
         println!("SKIP: a mode-000 file is still readable here (privileged user), nothing to test");
