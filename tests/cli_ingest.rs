@@ -106,7 +106,8 @@ fn unreadable_folder_is_reported_and_the_run_goes_on() {
     std::os::unix::fs::symlink(&dir, dir.join("a/loop")).unwrap();
     let db = tmp.path().join("v.db");
     let out = ok(&veille(&["analyze", "--no-model", dir.to_str().unwrap(), "--db", db.to_str().unwrap()]));
-    assert!(out.contains("cannot read folder"), "{out}");
+    assert!(out.contains("gone: cannot read: No such file"), "{out}");
+    assert!(out.contains("a/loop: symbolic link loop"), "{out}");
     assert!(out.contains("gone"), "{out}");
     assert!(out.contains("1 new"), "{out}");
 }

@@ -156,7 +156,15 @@ fn analyze_into(
         for o in done.outcomes {
             match o {
                 Outcome::Analyzed { article, doc } => {
-                    if store.insert_document(&NewDocument { doc: &doc, text: &article.text })? {
+                    let stored = store.insert_document(&NewDocument { doc: &doc, text: &article.text }).with_context(|| {
+                        format!(
+                            "cannot store {} in {} ({} documents stored by this run are kept; fix the cause, e.g. free disk space, and run again to add the rest)",
+                            article.path,
+                            super::db_label(&a.db),
+                            sum.new
+                        )
+                    })?;
+                    if stored {
                         sum.new += 1;
                         if plain {
                             eprintln!("stored {} ({} records)", article.path, doc.records.len());

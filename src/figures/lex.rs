@@ -68,6 +68,12 @@ fn is_space_sep(c: char) -> bool {
 }
 
 /// Character at byte `i`, or None at the end.
+/// Byte length of the space (plain, NBSP, narrow NBSP, thin) at `at`, if there is one.
+fn space_len(b: &[u8], at: usize) -> Option<usize> {
+    let rest = b.get(at..)?;
+    [" ", "\u{a0}", "\u{202f}", "\u{2009}"].iter().find(|s| rest.starts_with(s.as_bytes())).map(|s| s.len())
+}
+
 /// Group separators of one class are interchangeable ("1 300\u{202f}000").
 fn sep_class(c: char) -> u8 {
     match c {
@@ -168,15 +174,16 @@ fn read_number(t: &str, p: usize, lang: Lang) -> (usize, f64, u8, bool) {
                     push(&mut buf, &mut n, &b[ds..de]);
                     end = de;
                     sep = true;
-                } else if c == ',' && b.get(ds) == Some(&b' ') && group.is_none() && r0 - p <= 3 {
+                } else if let (true, Some(s1)) = (c == ',' && group.is_none() && r0 - p <= 3, space_len(b, ds)) {
                     // Typo form "491, 85 millions": a comma, a space, two digits, then a scale word.
-                    let de2 = digits_from(b, ds + 1);
-                    if de2 - (ds + 1) == 2 && b.get(de2) == Some(&b' ') {
-                        let rest = &b[de2 + 1..];
+                    // Any space kind (NBSP, thin) reads as a plain one, as everywhere in numbers.
+                    let de2 = digits_from(b, ds + s1);
+                    if let (true, Some(s2)) = (de2 - (ds + s1) == 2, space_len(b, de2)) {
+                        let rest = &b[de2 + s2..];
                         let scale = [&b"million"[..], b"milliard", b"millones", b"billion"];
                         if scale.iter().any(|w| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w)) {
                             push(&mut buf, &mut n, b".");
-                            push(&mut buf, &mut n, &b[ds + 1..de2]);
+                            push(&mut buf, &mut n, &b[ds + s1..de2]);
                             end = de2;
                             sep = true;
                         }
@@ -437,5 +444,14 @@ mod tests {
         assert_eq!(vals("1,300,000.50", Lang::En), vec![1300000.5]);
         assert_eq!(vals("1.300.000,50", Lang::De), vec![1300000.5]);
         assert_eq!(vals("1'300'000", Lang::De), vec![1300000.0]);
+    }
+
+    /// Regression (found by the `figures_grammar` property run): the typo form "491, 85 millions"
+    /// was read with plain spaces only, so "0, 00\u{a0}million" gave no figure.
+    #[test]
+    fn typo_decimal_comma_reads_any_space_kind() {
+        for t in ["491, 85 millions", "491,\u{a0}85 millions", "491, 85\u{a0}millions", "491,\u{202f}85\u{2009}millions"] {
+            assert_eq!(vals(t, Lang::Fr), vec![491.85], "{t:?}");
+        }
     }
 }

@@ -109,6 +109,11 @@ pub fn extract(text: &str, ctx: &Context) -> Vec<Figure> {
         }
         let (bs, be) = (toks[r.s].s, toks[r.e - 1].e);
         let Some(t) = text.get(bs..be) else { continue };
+        // A line break ends a sentence (titles, list items): a figure read across one joins words
+        // of two sentences ("2025/26\nde janvier" read as a date).
+        if t.contains('\n') {
+            continue;
+        }
         let start = to_char(bs);
         let end = to_char(be);
         out.push(Figure {
@@ -130,6 +135,16 @@ pub fn extract(text: &str, ctx: &Context) -> Vec<Figure> {
 #[cfg(test)]
 mod tidy_tests {
     use super::*;
+
+    /// Regression (found by the long `pipeline_offsets` property run, 127 842 cases in): a figure
+    /// spanned a line break and so lay in two sentences.
+    #[test]
+    fn figure_never_spans_a_line_break() {
+        for t in ["2025/26\nde janvier ", "Titre 26\nde janvier 2025", "12\nmillions d'euros"] {
+            let f = extract(t, &Context::default());
+            assert!(f.iter().all(|f| !f.text.contains('\n')), "{t:?}: {f:?}");
+        }
+    }
 
     #[test]
     fn decimal_scales_give_the_stated_value_exactly() {

@@ -33,6 +33,12 @@ pub enum IngestError {
     Binary,
     #[error("file too large: {size} bytes, limit {limit} (raise it with --max-bytes)")]
     TooLarge { size: u64, limit: u64 },
+    #[error("file grew past the limit of {limit} bytes while being read (still being written?)")]
+    Grew { limit: u64 },
+    #[error("not a regular file ({0}): skipped")]
+    NotRegular(&'static str),
+    #[error("HTML too complex: {0}")]
+    HtmlTooComplex(String),
     #[error("invalid JSON: {0}")]
     Json(String),
     #[error("JSON object has no text field (looked for text, body, content, article)")]
@@ -103,50 +109,111 @@ pub fn walk(root: &Path) -> (Vec<PathBuf>, Vec<Failure>) {
 }
 
 /// The walk of [`walk`] over a folder, one entry at a time (nothing holds the whole listing,
-/// beyond the one folder walkdir sorts): supported files, and folders that cannot be read.
+/// beyond the one folder walkdir sorts): supported files, and what cannot be read.
 pub fn walk_iter(root: &Path) -> impl Iterator<Item = Result<PathBuf, Failure>> + '_ {
     // Links are followed (symlinked folders are common in article dumps); walkdir reports loops.
     let walker = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter();
     walker.filter_entry(|e| !is_hidden(e)).filter_map(move |entry| match entry {
-        Ok(e) if e.file_type().is_file() => {
+        Ok(e) if e.file_type().is_dir() => None,
+        Ok(e) => {
             let ext = e.path().extension().and_then(|x| x.to_str()).map(|x| x.to_ascii_lowercase());
             // A folder's README describes the folder; it is not an article.
             let readme = e.file_name().to_str().map(|n| n.to_ascii_lowercase().starts_with("readme.")).unwrap_or(false);
-            (!readme && ext.map(|x| EXTENSIONS.contains(&x.as_str())).unwrap_or(false)).then(|| Ok(e.into_path()))
+            if readme || !ext.map(|x| EXTENSIONS.contains(&x.as_str())).unwrap_or(false) {
+                return None;
+            }
+            if e.file_type().is_file() {
+                Some(Ok(e.into_path()))
+            } else {
+                // A FIFO or device named like an article: reading it could block or never end.
+                let reason = IngestError::NotRegular(special_kind(&e.file_type())).to_string();
+                Some(Err(Failure { path: relative_path(root, e.path()), reason }))
+            }
         }
-        Ok(_) => None,
         Err(err) => {
-            let path = err.path().map(|p| p.display().to_string()).unwrap_or_else(|| root.display().to_string());
-            let reason = match err.io_error() {
-                Some(io) => format!("cannot read folder: {io}"),
-                None => format!("cannot read folder: {err}"),
+            let path = err.path().map(|p| relative_path(root, p)).unwrap_or_else(|| display_path(root));
+            let reason = if let Some(anc) = err.loop_ancestor() {
+                format!("symbolic link loop (back to {}): skipped", display_path(anc))
+            } else {
+                match err.io_error() {
+                    Some(io) => format!("cannot read: {io}"),
+                    None => format!("cannot read: {err}"),
+                }
             };
             Some(Err(Failure { path, reason }))
         }
     })
 }
 
-/// The path stored for a file: relative to the analysed root, with `/` separators.
+fn special_kind(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        "FIFO"
+    } else if t.is_socket() {
+        "socket"
+    } else if t.is_char_device() {
+        "character device"
+    } else if t.is_block_device() {
+        "block device"
+    } else {
+        "special file"
+    }
+}
+
+/// A path as text. Bytes that are not UTF-8 are written `\xNN`, so that two names that differ
+/// only there stay apart (a lossy conversion would give both the same U+FFFD name).
+pub fn display_path(p: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = p.as_os_str().as_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The path stored for a file: relative to the analysed root (Unix: `/` separators).
 pub fn relative_path(root: &Path, file: &Path) -> String {
     let rel = if root.is_file() {
         file.file_name().map(PathBuf::from).unwrap_or_else(|| file.to_path_buf())
     } else {
         file.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| file.to_path_buf())
     };
-    rel.to_string_lossy().replace('\\', "/")
+    display_path(&rel)
 }
 
 /// Reads one file into articles. A JSONL file gives one result per non-empty line, so that one bad
 /// line costs only itself; every other format gives one article or one error.
 pub fn read_file(root: &Path, file: &Path, limits: Limits) -> Result<Vec<Result<Article, Failure>>, IngestError> {
-    let meta = std::fs::metadata(file)?;
-    if meta.len() > limits.max_bytes {
-        return Err(IngestError::TooLarge { size: meta.len(), limit: limits.max_bytes });
-    }
-    let bytes = std::fs::read(file)?;
+    let bytes = read_bounded(file, limits.max_bytes)?;
     let rel = relative_path(root, file);
     let ext = file.extension().and_then(|x| x.to_str()).unwrap_or("").to_ascii_lowercase();
     read_bytes(&rel, &ext, &bytes)
+}
+
+/// Reads a regular file of at most `max` bytes. Opened non-blocking, so that a FIFO put in place
+/// of a file after the walk is refused instead of waiting for a writer; the read stops at `max`
+/// bytes, so that a file still growing cannot take more memory than the limit.
+fn read_bounded(file: &Path, max: u64) -> Result<Vec<u8>, IngestError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(file)?;
+    let meta = f.metadata()?;
+    if !meta.file_type().is_file() {
+        return Err(IngestError::NotRegular(special_kind(&meta.file_type())));
+    }
+    if meta.len() > max {
+        return Err(IngestError::TooLarge { size: meta.len(), limit: max });
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    f.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(IngestError::Grew { limit: max });
+    }
+    Ok(bytes)
 }
 
 /// Same as [`read_file`] on bytes already in memory; `ext` selects the format.
@@ -161,7 +228,7 @@ pub fn read_bytes(rel: &str, ext: &str, bytes: &[u8]) -> Result<Vec<Result<Artic
     let parsed: Vec<Result<formats::Parsed, Failure>> = match ext {
         "txt" => vec![Ok(formats::parse_txt(&decoded.text))],
         "md" | "markdown" => vec![Ok(formats::parse_md(&decoded.text))],
-        "html" | "htm" => vec![Ok(html::parse_html(&decoded.text))],
+        "html" | "htm" => vec![Ok(html::parse_html(&decoded.text)?)],
         "json" => vec![Ok(formats::parse_json(&decoded.text)?)],
         "jsonl" => formats::parse_jsonl(&decoded.text)
             .into_iter()

@@ -54,7 +54,8 @@ struct Cur<'a> {
 }
 impl Cur<'_> {
     fn take(&mut self, n: usize) -> Result<&[u8]> {
-        if self.p + n > self.b.len() {
+        // Counts come from the file: checked, so a huge one reads as truncation, not an overflow.
+        if self.p.checked_add(n).map_or(true, |end| end > self.b.len()) {
             return Err(ModelError::BadFile { path: self.path.into(), reason: format!("truncated at byte {}", self.p) });
         }
         let s = &self.b[self.p..self.p + n];
@@ -98,8 +99,8 @@ impl E5File {
         let n_pieces = c.i32()?;
         let (_bos, _eos, pad, _unk) = (c.i32()?, c.i32()?, c.i32()?, c.i32()?);
         let blob = c.u64()?;
-        c.take((n_pieces + 1) * 4)?;
-        c.take(n_pieces * 4)?;
+        c.take(n_pieces.saturating_add(1).saturating_mul(4))?;
+        c.take(n_pieces.saturating_mul(4))?;
         c.take(blob)?;
         let _n_norm = c.i32()?;
         let nm = c.u32()? as usize;
@@ -113,10 +114,40 @@ impl E5File {
             let n = c.u32()? as usize;
             let off = c.u64()?;
             let len = c.u64()?;
-            if off + len > bytes.len() {
+            if off.checked_add(len).map_or(true, |end| end > bytes.len()) {
                 return Err(ModelError::BadFile { path: path.into(), reason: format!("tensor {name} past end of file") });
             }
+            let want = match dtype {
+                0 => n.checked_mul(4),
+                1 if n % 32 == 0 => Some(n / 32 * 18),
+                _ => None,
+            };
+            if want != Some(len) {
+                return Err(ModelError::BadFile {
+                    path: path.into(),
+                    reason: format!("tensor {name}: {len} bytes do not hold {n} values of type {dtype}"),
+                });
+            }
             dir.insert(name, Entry { dtype, n, off, len });
+        }
+        // Shapes come from the header: bounded before anything is sized by them.
+        let sane = (1..=16_384).contains(&hidden)
+            && (1..=256).contains(&layers)
+            && (1..=256).contains(&heads)
+            && hidden % heads == 0
+            && (1..=131_072).contains(&ff)
+            && (1..=4_000_000).contains(&vocab)
+            && (1..=1_000_000).contains(&max_pos)
+            && (1..=1024).contains(&type_vocab)
+            && eps.is_finite()
+            && (pad as usize) < vocab.max(1);
+        if !sane {
+            return Err(ModelError::BadFile {
+                path: path.into(),
+                reason: format!(
+                    "implausible header (hidden {hidden}, layers {layers}, heads {heads}, ff {ff}, vocab {vocab}, positions {max_pos}, types {type_vocab})"
+                ),
+            });
         }
         let header = E5Header {
             version,
@@ -149,6 +180,9 @@ impl E5File {
     pub fn f32(&self, name: &str, shape: &[usize]) -> Result<Tensor> {
         let e = self.entry(name)?;
         let n: usize = shape.iter().product();
+        if e.n != n {
+            return Err(ModelError::BadFile { path: self.path.clone(), reason: format!("{name}: {} values, want {n} (shape {shape:?})", e.n) });
+        }
         let raw = self.raw(name)?;
         let v: Vec<f32> = if e.dtype == 0 || e.len == 4 * n {
             raw.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect()
@@ -171,6 +205,9 @@ impl E5File {
                 return Err(ModelError::BadFile { path: self.path.clone(), reason: format!("{n} is not Q4_0") });
             }
             let start = buf.len();
+            if e.n != rows * cols / names.len() {
+                return Err(ModelError::BadFile { path: self.path.clone(), reason: format!("{n}: {} values, want {}", e.n, rows * cols / names.len()) });
+            }
             buf.extend_from_slice(self.raw(n)?);
             if let (0, Some(s)) = (i, scale_first) {
                 for blk in buf[start..].chunks_exact_mut(18) {

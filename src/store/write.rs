@@ -1,6 +1,15 @@
 //! Writes. One document = one transaction, so an interrupted run never leaves half a document.
 
-use super::{Result, Store};
+use rusqlite::ErrorCode;
+
+use super::{Result, Store, StoreError};
+
+/// How many times a document transaction is run again when another writer keeps the store busy.
+const BUSY_RETRIES: u32 = 8;
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
+}
 use crate::output::DocumentOut;
 
 /// A document ready to store: the contract object plus the text its offsets point into.
@@ -31,8 +40,23 @@ impl Store {
     /// Stores one document with everything found in it, in one transaction. Returns false if it
     /// was already there. The document row goes first with ON CONFLICT DO NOTHING: when two
     /// workers store the same text at once, the second waits for the first's transaction and
-    /// then finds the key taken, so it stores nothing.
+    /// then finds the key taken, so it stores nothing. Another SQLite writer holding the store
+    /// past the busy timeout makes the whole transaction run again (it rolled back, so nothing is
+    /// half-written), a few times, before the error is given.
     pub fn insert_document(&mut self, new: &NewDocument) -> Result<bool> {
+        let mut attempt = 0u32;
+        loop {
+            match self.insert_document_once(new) {
+                Err(StoreError::Sql(e)) if is_busy(&e) && attempt < BUSY_RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50 << attempt.min(6)));
+                }
+                r => return r,
+            }
+        }
+    }
+
+    fn insert_document_once(&mut self, new: &NewDocument) -> Result<bool> {
         let d = new.doc;
         self.conn.transaction(|tx| {
             let inserted = tx.execute(
