@@ -28,6 +28,8 @@ pub(crate) fn record_from_row(row: &rusqlite::Row, base: usize) -> rusqlite::Res
         confidence: row.get(base + 13)?,
         start: row.get::<_, i64>(base + 14)? as usize,
         end: row.get::<_, i64>(base + 15)? as usize,
+        investors: serde_json::from_value(list("investors")).unwrap_or_default(),
+        forecast: detail.get("forecast").and_then(|v| v.as_bool()).unwrap_or(false),
         actor_variants: serde_json::from_value(list("actor_variants")).unwrap_or_default(),
         related: serde_json::from_value(list("related")).unwrap_or_default(),
         mentions: serde_json::from_value(list("mentions")).unwrap_or_default(),

@@ -91,16 +91,19 @@ impl Store {
             let mut st = tx.prepare(
                 "INSERT INTO records (doc_id, sentence, actor, action, amount_min, amount_max, currency, approx, target, period_text,
                    period_start, period_end, period_inferred, sentiment, confidence, start, end, fact_key, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) RETURNING id",
             )?;
             let mut variants = tx.prepare("INSERT OR IGNORE INTO actor_variants (doc_id, actor, variant) VALUES (?1, ?2, ?3)")?;
+            let mut investors = tx.prepare("INSERT INTO record_investors (record_id, name) VALUES (?1, ?2)")?;
             for r in &d.records {
                 let detail = serde_json::json!({
+                    "investors": r.investors,
+                    "forecast": r.forecast,
                     "actor_variants": r.actor_variants,
                     "related": r.related,
                     "mentions": r.mentions,
                 });
-                st.execute(params![
+                let record_id: i64 = st.query_row(params![
                     d.doc_id,
                     r.sentence as i64,
                     r.actor,
@@ -120,7 +123,12 @@ impl Store {
                     r.end as i64,
                     fact_key(r),
                     detail.to_string(),
-                ])?;
+                ], |row| row.get(0))?;
+                // The investors live in `detail` for reading back; this table indexes them for
+                // `query --investor`.
+                for name in &r.investors {
+                    investors.execute(params![record_id, name])?;
+                }
                 variants.execute(params![d.doc_id, r.actor, r.actor])?;
                 for v in &r.actor_variants {
                     variants.execute(params![d.doc_id, r.actor, v])?;
