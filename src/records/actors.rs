@@ -74,7 +74,7 @@ const FUNDER_MARKERS: &[&str] = &[
     "emmené par", "emmenée par", "piloté par", "pilotée par", "accompagné de", "accompagné d'", "accompagné par", "aux côtés de",
     "aux côtés d'", "avec la participation de", "avec la participation d'", "parmi les nouveaux investisseurs figurent",
     "parmi les investisseurs figurent", "souscrit par", "led by", "co-led by", "with participation from", "with participation of",
-    "backed by", "from investors including", "from investors such as", "liderada por", "liderado por", "encabezada por",
+    "backed by", "from ", "de la part de", "de la part du", "de la part des", "por parte de", "from investors including", "from investors such as", "liderada por", "liderado por", "encabezada por",
     "de la mano de", "con la participación de", "angeführt von", "angeführt vom", "angeführt wurde", "unter führung von",
     "unter der führung von", "beteiligt waren", "beteiligt sind", "mit beteiligung von", "von investoren wie",
 ];

@@ -71,10 +71,19 @@ const TARGET_LEADS: &[&str] = &[
 /// A short phrase naming what the money goes to: the words after "dans", "pour", "in", "for"...
 /// following the figure, or the cue phrase itself.
 fn target_phrase(sentence: &str, fig_end: usize) -> Option<String> {
+    target_after(sentence, fig_end, TARGET_LEADS)
+}
+
+/// Purposes of a round: "pour défier les géants", "to expand in Europe", "para crecer".
+const PURPOSE_LEADS: &[&str] = &["pour ", "afin de ", "afin d'", "to ", "para ", "um "];
+
+/// The phrase after the first of `leads` (as a whole word) within 25 characters of the figure.
+fn target_after(sentence: &str, fig_end: usize, leads: &[&str]) -> Option<String> {
     let after: String = sentence.chars().skip(fig_end).collect();
     let low = after.to_lowercase();
-    for lead in TARGET_LEADS {
-        if let Some(pos) = low.find(lead) {
+    for lead in leads {
+        let found = low.match_indices(lead).map(|(i, _)| i).find(|&i| low[..i].chars().last().map(|c| !c.is_alphanumeric() && c != '\'').unwrap_or(true));
+        if let Some(pos) = found {
             if low[..pos].chars().count() > 25 {
                 continue;
             }
@@ -270,6 +279,16 @@ fn spent_on(sentence_lower: &str, fe: usize) -> bool {
     let after: String = sentence_lower.chars().skip(fe).take(40).collect();
     let clause = after.split([',', ';', '.']).next().unwrap_or("");
     USE_OF_FUNDS.iter().any(|c| clause.contains(c))
+}
+
+/// Modals of obligation before a raise verb: the money is needed, not raised.
+const OBLIGATIONS: &[&str] = &["doit ", "doivent ", "devra ", "must ", "needs to ", "need to ", "has to ", "debe ", "deben ", "tiene que ", "muss ", "müssen "];
+
+fn must_raise(sentence_lower: &str, fs: usize) -> bool {
+    let before: String = sentence_lower.chars().take(fs).collect();
+    let tail: String = before.chars().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
+    let clause = tail.rsplit([',', ';']).next().unwrap_or("");
+    OBLIGATIONS.iter().any(|o| clause.contains(o))
 }
 
 /// Words that make an amount expected rather than reported: a guidance, an objective, a forecast.
@@ -500,7 +519,7 @@ fn metric_phrase(action: &str, sentence: &str, sl: &str, fs: usize, fe: usize) -
 /// round ("série D"), the metric ("chiffre d'affaires du premier trimestre"); never a period.
 fn target_for(action: &str, sentence: &str, sl: &str, fs: usize, fe: usize) -> Option<String> {
     match action_group(action) {
-        "raise" => round_name(sentence).or_else(|| target_phrase(sentence, fe)),
+        "raise" => round_name(sentence).or_else(|| target_after(sentence, fe, PURPOSE_LEADS)),
         "revenue" | "profit" | "loss" => metric_phrase(action, sentence, sl, fs, fe),
         "valuation" => None,
         _ => target_phrase(sentence, fe),
@@ -530,6 +549,10 @@ pub fn build(prep: &Prepared, sentences: &[SentenceOut], entities: &[EntityOut],
         }
         // "dont 35 millions auprès de Tencent": money put in by the one named after it.
         let action = if actors.has_agent_after(f.sentence, f.end, s.end) && adjacent_cue(&sl, fs, fe).is_none() { "invest".to_string() } else { action };
+        // "doit refinancer près de 5 milliards de dette", "needs to raise $2bn": a need, not a raise.
+        if action == "raise" && must_raise(&sl, fs) {
+            continue;
+        }
         // "18 Md$ pourraient être utilisés pour financer …": money spent, whatever raised it.
         let action = if action == "raise" && spent_on(&sl, fe) { "invest".to_string() } else { action };
         let pick = match actors.actor_of(f.sentence, s.start, s.end, f.start, f.end, action_group(&action)) {
@@ -583,7 +606,8 @@ fn merge_into(prev: &mut RecordOut, new: RecordOut, new_actor_stronger: bool) {
         prev.actor = new.actor.clone();
         prev.actor_variants = new.actor_variants.clone();
     }
-    if better_amount(&prev.amount, &new.amount) {
+    let title_then_body = prev.sentence == 0 && new.sentence > 0;
+    if better_amount(&prev.amount, &new.amount) || title_then_body {
         prev.amount = new.amount.clone();
         // The body sentence that states the fact fully is the better provenance than a headline.
         prev.sentence = new.sentence;
