@@ -116,7 +116,7 @@ pub fn analyze(article: &Article, reader: Option<&dyn Reader>) -> Result<Documen
         .collect();
 
     let records = crate::records::build(&prep, &sentences, &entities, &figs, article);
-    let sentiment = crate::records::document_tone_with(&sentences, &reading.doc_tone_rule.unwrap_or_default());
+    let sentiment = crate::records::document_tone_of(&prep.norm.text, &sentences, &figs, &reading.doc_tone_rule.unwrap_or_default());
 
     // Everything above is in normalised offsets; the contract wants the text as read.
     let orig = &article.text;

@@ -10,7 +10,7 @@ use crate::output::*;
 use crate::text::{char_slice, Prepared};
 
 pub use actors::{ActorPick, Actors, Basis};
-pub use tone::{doc_tone_macro_f1, document_tone, document_tone_with, fit_doc_tone_rule, lexicon_counts, lexicon_tone, DocToneRule};
+pub use tone::{doc_tone_macro_f1, document_tone, document_tone_of, document_tone_with, figure_moves, fit_doc_tone_rule, lexicon_counts, lexicon_tone, DocToneRule};
 
 /// The scorer's action groups: capex, spend and budget are all `invest`.
 pub fn action_group(action: &str) -> &str {
