@@ -102,7 +102,7 @@ fn target_after(sentence: &str, fig_end: usize, leads: &[&str]) -> Option<String
             }
             // Stop before a date or a number: "centres de données en 2025" -> "centres de données".
             let kept: Vec<&str> = phrase.split_whitespace().take_while(|w| !w.chars().next().map(|c| c.is_ascii_digit()).unwrap_or(false)).collect();
-            let kept: Vec<&str> = match kept.iter().rposition(|w| !["en", "in", "de", "du", "d'", "à", "au", "of", "for", "el", "del", "im", "en el", "fin", "finales", "end", "et", "and", "y", "und"].contains(&w.to_lowercase().as_str())) {
+            let kept: Vec<&str> = match kept.iter().rposition(|w| !["en", "in", "de", "du", "d'", "à", "au", "of", "for", "el", "del", "im", "en el", "fin", "finales", "end", "et", "and", "y", "und", "by", "bis", "hasta", "d'ici", "avant", "before"].contains(&w.to_lowercase().as_str())) {
                 Some(i) => kept[..=i].to_vec(),
                 None => Vec::new(),
             };
@@ -499,7 +499,7 @@ fn metric_phrase(action: &str, sentence: &str, sl: &str, fs: usize, fe: usize) -
             for w in words.take(3) {
                 let bare = w.trim_end_matches([',', '.', ';', ':', ')']);
                 let wl = bare.to_lowercase();
-                if bare.chars().next().map(|c| c.is_ascii_digit()).unwrap_or(true) || ["a", "est", "s'est", "was", "is", "rose", "ha", "hat", "a-t-il", "atteint", "reached"].contains(&wl.as_str()) || (fs >= b && b + 2 > fs) {
+                if (comp.len() > 1 && ["de", "du", "des", "of", "del", "der", "d'"].contains(&wl.as_str())) || bare.chars().next().map(|c| c.is_ascii_digit()).unwrap_or(true) || ["a", "est", "s'est", "was", "is", "rose", "ha", "hat", "a-t-il", "atteint", "reached"].contains(&wl.as_str()) || (fs >= b && b + 2 > fs) {
                     break;
                 }
                 comp.push(bare.to_string());
