@@ -9,7 +9,7 @@ use crate::store::{self, RecordFilter, RecordRow, SortKey, Store};
 
 /// Every filter name, as written on the command line (without `--`) and in a query string.
 pub const NAMES: &[&str] =
-    &["actor", "action", "currency", "min", "max", "in", "from", "to", "lang", "sentiment", "text", "distinct", "sort", "limit", "offset"];
+    &["actor", "investor", "action", "currency", "min", "max", "in", "from", "to", "lang", "sentiment", "text", "distinct", "sort", "limit", "offset"];
 
 const SENTIMENTS: &[&str] = &["positive", "negative", "neutral"];
 
@@ -100,6 +100,7 @@ impl RecordQuery {
             let f = &mut q.filter;
             match name {
                 "actor" => f.actor = text(),
+                "investor" => f.investor = text(),
                 "action" => {
                     f.action = text();
                     if let Some(a) = &f.action {

@@ -107,6 +107,14 @@ pub struct RecordOut {
     pub sentence: usize,
     pub start: usize,
     pub end: usize,
+    /// Who put the money in beside the actor: the investors of a round ("auprès de Coatue et
+    /// Temasek", "led by Thrive Capital"), the lenders of a loan. Empty when the text names none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub investors: Vec<String>,
+    /// True for an amount the text expects rather than reports: a guidance, an objective, a
+    /// forecast ("prévoit", "expects", "erwartet", "prevé").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forecast: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actor_variants: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -158,7 +158,7 @@ pub fn finish(article: &Article, doc: PreparedDoc, reading: Reading) -> Document
         .collect();
 
     let records = crate::records::build(&prep, &sentences, &entities, &figs, article);
-    let sentiment = crate::records::document_tone_with(&sentences, &reading.doc_tone_rule.unwrap_or_default());
+    let sentiment = crate::records::document_tone_of(&prep.norm.text, &sentences, &figs, &reading.doc_tone_rule.unwrap_or_default());
 
     // Everything above is in normalised offsets; the contract wants the text as read.
     let orig = &article.text;

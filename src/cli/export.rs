@@ -41,7 +41,7 @@ pub enum PartitionBy {
 pub const CSV_HEADER: &[&str] = &[
     "doc_id", "path", "lang", "published", "actor", "action", "amount_min", "amount_max", "currency", "approx", "target",
     "period_text", "period_start", "period_end", "period_inferred", "sentiment", "confidence", "sentence", "start", "end",
-    "actor_variants", "evidence",
+    "actor_variants", "investors", "forecast", "evidence",
 ];
 
 pub fn run(a: Args) -> Result<()> {
@@ -113,6 +113,8 @@ pub fn run(a: Args) -> Result<()> {
                         r.start.to_string(),
                         r.end.to_string(),
                         r.actor_variants.join("; "),
+                        r.investors.join("; "),
+                        r.forecast.to_string(),
                         crate::text::char_slice(&text, r.start, r.end).to_string(),
                     ])?;
                 }

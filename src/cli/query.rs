@@ -15,6 +15,9 @@ pub struct Args {
     /// Actor name or any of its variants (substring, case-insensitive)
     #[arg(long)]
     actor: Option<String>,
+    /// Investor of the record (who put the money in beside the actor; substring, case-insensitive)
+    #[arg(long)]
+    investor: Option<String>,
     /// invest, raise, revenue, profit, loss, acquire, valuation, other
     #[arg(long)]
     action: Option<String>,
@@ -69,6 +72,7 @@ impl Args {
     fn pairs(&self) -> Vec<(&'static str, String)> {
         let opt = [
             ("actor", &self.actor),
+            ("investor", &self.investor),
             ("action", &self.action),
             ("currency", &self.currency),
             ("min", &self.min),
@@ -146,7 +150,7 @@ pub fn run(a: Args) -> Result<()> {
         }
         return Ok(());
     }
-    let header: Vec<String> = ["actor", "action", "amount", "period", "tone", "target", if a.distinct { "sources" } else { "source" }, "evidence"]
+    let header: Vec<String> = ["actor", "action", "amount", "investors", "period", "tone", "target", if a.distinct { "sources" } else { "source" }, "evidence"]
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -157,6 +161,7 @@ pub fn run(a: Args) -> Result<()> {
                 r.record.actor.clone(),
                 r.record.action.clone(),
                 amount_cell(r),
+                r.record.investors.join(", "),
                 r.record.period.as_ref().map(|p| p.text.clone().unwrap_or_else(|| p.start.clone())).unwrap_or_default(),
                 r.record.sentiment.clone(),
                 r.record.target.clone().unwrap_or_default(),

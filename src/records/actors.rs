@@ -40,6 +40,9 @@ struct Mention {
     /// Introduced by a preposition ("dans OpenAI", "of Meta", "dont Microsoft"): a complement,
     /// rarely the one who spends.
     object: bool,
+    /// Inside a list of funders ("mené par X, accompagné d'Y", "led by X, with participation
+    /// from Y", "auprès de X et Y"): an investor of a round, never the one raising.
+    funder: bool,
 }
 
 pub struct Actors {
@@ -64,6 +67,32 @@ const SOURCE_MARKERS: &[&str] =
 /// Markers after a figure that introduce who puts the money in.
 const AGENT_MARKERS: &[&str] = &["de la part de", "de la part du", "de la part des", "auprès de", "auprès d'", "auprès du", "auprès des", "from ", "por parte de"];
 
+/// Markers that open a list of those who put money into a round or a loan. The list runs to the
+/// end of the clause (see [`FUNDER_LIST_ENDS`]).
+const FUNDER_MARKERS: &[&str] = &[
+    "auprès de", "auprès d'", "auprès du", "auprès des", "mené par", "menée par", "menés par", "conduit par", "conduite par",
+    "emmené par", "emmenée par", "piloté par", "pilotée par", "accompagné de", "accompagné d'", "accompagné par", "aux côtés de",
+    "aux côtés d'", "avec la participation de", "avec la participation d'", "parmi les nouveaux investisseurs figurent",
+    "parmi les investisseurs figurent", "souscrit par", "led by", "co-led by", "with participation from", "with participation of",
+    "backed by", "from ", "de la part de", "de la part du", "de la part des", "por parte de", "from investors including", "from investors such as", "liderada por", "liderado por", "encabezada por",
+    "de la mano de", "con la participación de", "angeführt von", "angeführt vom", "angeführt wurde", "unter führung von",
+    "unter der führung von", "beteiligt waren", "beteiligt sind", "mit beteiligung von", "von investoren wie",
+];
+
+/// Words that end a list of funders: a new clause, a relative pronoun, a purpose or a source.
+const FUNDER_LIST_ENDS: &[&str] = &[
+    ". ", ".\n", ";", ":", "(", " qui ", " pour ", " afin ", " selon ", " valoris", ", soit", ", ce qui", " which ", " who ", " to ",
+    " at a ", " that ", " according", " que ", " para ", " según", " um ", " laut ", " zu ",
+];
+
+/// Verbs that only an organisation does with money: a name that is their subject is a company,
+/// even when the tagger read it as a product ("Don't Nod récolte 46 millions").
+const RAISE_VERBS: &[&str] = &["lève", "lèvent", "récolte", "récoltent", "a levé", "boucle", "raises", "raised", "has raised", "recauda", "capta", "sammelt", "hat eingesammelt"];
+
+/// Relative pronouns that make the name before them the subject of what follows.
+/// With `true`, only after a comma ("Meta, que invertirá"; "Nvidia, die …").
+const RELATIVES: &[(&str, bool)] = &[("qui ", false), ("which ", true), ("who ", true), ("quien ", true), ("que ", true), ("der ", true), ("die ", true)];
+
 /// Words that refer back to an organisation named earlier.
 const NOMINAL_ANAPHORS: &[&str] = &[
     "la firme", "le groupe", "l'entreprise", "la société", "la start-up", "la startup", "le géant", "le conglomérat", "la pépite",
@@ -85,9 +114,17 @@ fn tokens(s: &str) -> Vec<String> {
     s.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(|t| t.to_lowercase()).collect()
 }
 
-/// Name as it should be stored: trimmed, possessive removed ("Meta's" -> "Meta").
+/// Name as it should be stored: trimmed, possessive removed ("Meta's" -> "Meta"), leading
+/// common nouns the tagger swept in dropped ("socimi Merlin Properties" -> "Merlin Properties").
 pub fn clean_name(raw: &str) -> String {
-    let n = raw.trim().trim_end_matches(['.', ',', ';', ':', '(', ')']).trim();
+    let mut n = raw.trim().trim_end_matches(['.', ',', ';', ':', '(', ')']).trim();
+    while let Some((first, rest)) = n.split_once(' ') {
+        if first.chars().next().map(|c| c.is_lowercase()).unwrap_or(false) && rest.chars().next().map(|c| c.is_uppercase()).unwrap_or(false) {
+            n = rest.trim_start();
+        } else {
+            break;
+        }
+    }
     let n = n.strip_suffix("'s").or_else(|| n.strip_suffix("’s")).or_else(|| n.strip_suffix('\'')).or_else(|| n.strip_suffix('’')).unwrap_or(n);
     n.trim().to_string()
 }
@@ -166,7 +203,21 @@ impl Actors {
         let lower_before = |pos: usize, n: usize| -> String { chars[pos.saturating_sub(n).min(chars.len())..pos.min(chars.len())].iter().collect::<String>().to_lowercase() };
         // Only names: lowercase fragments ("software", "adtech") are tagging noise, and a name
         // introduced by "selon" is the news source.
-        let names: Vec<(&EntityOut, String)> = entities
+        let lower_after = |pos: usize, n: usize| -> String { chars[pos.min(chars.len())..(pos + n).min(chars.len())].iter().collect::<String>().to_lowercase() };
+        // A product never acts, but a name the tagger read as a product that raises money is a
+        // company.
+        let relabelled: Vec<EntityOut> = entities
+            .iter()
+            .map(|e| {
+                let mut e = e.clone();
+                let after = lower_after(e.end, 20);
+                if e.label == "PRODUCT" && RAISE_VERBS.iter().any(|v| after.trim_start().starts_with(v)) {
+                    e.label = "ORG".into();
+                }
+                e
+            })
+            .collect();
+        let names: Vec<(&EntityOut, String)> = relabelled
             .iter()
             // Places are kept only for "de la part des Émirats": a state that pays.
             .filter(|e| e.label == "ORG" || e.label == "PER" || e.label == "LOC")
@@ -202,6 +253,8 @@ impl Actors {
                 (vs[order[0]].clone(), vs, counts.iter().sum(), label == "LOC")
             })
             .collect();
+        let lower_text: Vec<char> = chars.iter().flat_map(|c| c.to_lowercase()).collect();
+        let spans = if lower_text.len() == chars.len() { funder_spans(&lower_text) } else { funder_spans(&chars.iter().map(|c| c.to_lowercase().next().unwrap_or(*c)).collect::<Vec<_>>()) };
         let mentions: Vec<Mention> = names
             .iter()
             .map(|(e, n)| {
@@ -214,6 +267,7 @@ impl Actors {
                     label: e.label.clone(),
                     score: e.score,
                     object: ends_with_marker(&lower_before(e.start, 14), OBJECT_MARKERS),
+                    funder: spans.iter().any(|(a, b)| e.start >= *a && e.start < *b),
                 }
             })
             .collect();
@@ -247,7 +301,15 @@ impl Actors {
     /// (`sent_start..sent_end`); `invests` is true for invest/acquire roles, where an investor
     /// named after the figure ("20 milliards de la part de Brookfield") is the one who spends.
     pub fn actor_for(&self, sentence: usize, sent_start: usize, sent_end: usize, fig_start: usize, fig_end: usize, invests: bool) -> Option<ActorPick> {
-        let with_places: Vec<&Mention> = self.mentions.iter().filter(|m| m.sentence == sentence).collect();
+        self.actor_of(sentence, sent_start, sent_end, fig_start, fig_end, if invests { "invest" } else { "other" })
+    }
+
+    /// As [`Actors::actor_for`], by action group. A person is an actor only of money they invest
+    /// or spend; the funders of a round ("auprès de X", "led by X") are never the one raising.
+    pub fn actor_of(&self, sentence: usize, sent_start: usize, sent_end: usize, fig_start: usize, fig_end: usize, action: &str) -> Option<ActorPick> {
+        let invests = matches!(action, "invest" | "acquire");
+        let raises = action == "raise";
+        let with_places: Vec<&Mention> = self.mentions.iter().filter(|m| m.sentence == sentence && (!raises || !m.funder) && (invests || m.label != "PER")).collect();
         let here: Vec<&Mention> = with_places.iter().copied().filter(|m| m.label != "LOC").collect();
         if invests {
             if let Some(m) = self.agent_after(&with_places, fig_end, sent_end) {
@@ -257,7 +319,7 @@ impl Actors {
         if let Some(m) = self.subject_before(&here, sent_start, fig_start) {
             return Some(Self::pick(m, Basis::Subject, 1.0));
         }
-        if !invests {
+        if !invests && !raises {
             if let Some(m) = self.agent_after(&here, fig_end, sent_end) {
                 return Some(Self::pick(m, Basis::Agent, 0.9));
             }
@@ -265,12 +327,12 @@ impl Actors {
         let head = self.lower(sent_start, fig_start);
         if LATTER.iter().any(|l| head.contains(l)) {
             // "Ce dernier": the last name of the sentence before.
-            if let Some(m) = self.mentions.iter().filter(|m| m.label != "LOC" && m.sentence + 1 == sentence).max_by_key(|m| m.start) {
+            if let Some(m) = self.mentions.iter().filter(|m| m.label == "ORG" && m.sentence + 1 == sentence).max_by_key(|m| m.start) {
                 return Some(Self::pick(m, Basis::Anaphor, 0.8));
             }
         }
         if let Some(org_only) = anaphor_in(&head) {
-            if let Some(m) = self.antecedent(sentence, org_only) {
+            if let Some(m) = self.antecedent(sentence, org_only || !invests, raises) {
                 return Some(Self::pick(m, Basis::Anaphor, 0.8));
             }
         }
@@ -279,13 +341,29 @@ impl Actors {
         }
         // "Un tour de table de 54 millions qui lui permettra…": the pronoun may follow the figure.
         if let Some(org_only) = anaphor_in(&self.lower(fig_end, sent_end)) {
-            if let Some(m) = self.antecedent(sentence, org_only) {
+            if let Some(m) = self.antecedent(sentence, org_only || !invests, raises) {
                 return Some(Self::pick(m, Basis::Anaphor, 0.7));
             }
         }
-        let topic = self.topic.as_ref()?;
+        // No name, no pronoun and no article topic ("Se trata de un programa dotado con 7.500
+        // millones"): the company of the sentence before, if it names one.
+        let Some(topic) = self.topic.as_ref() else {
+            return self.antecedent_within(sentence, 1).map(|m| Self::pick(m, Basis::Topic, 0.5));
+        };
         let score = self.mentions.iter().filter(|m| &m.canon == topic).map(|m| m.score).fold(0.0, f64::max);
         Some(ActorPick { name: topic.clone(), score: score * 0.6, basis: Basis::Topic })
+    }
+
+    /// The funders named in a sentence ("auprès de Coatue et Temasek", "led by Thrive Capital,
+    /// with participation from Microsoft"), canonical names in order, `except` left out.
+    pub fn funders_in(&self, sentence: usize, except: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for m in self.mentions.iter().filter(|m| m.sentence == sentence && m.funder && m.label != "LOC" && m.canon != except) {
+            if !out.contains(&m.canon) {
+                out.push(m.canon.clone());
+            }
+        }
+        out
     }
 
     /// Whether an investor is named right after the figure ("… auprès de Tencent").
@@ -301,6 +379,16 @@ impl Actors {
         let clause_start = CLAUSE_BREAKS.iter().filter_map(|b| head.rfind(b).map(|i| head[..i + b.len()].chars().count())).max().unwrap_or(0) + sent_start;
         let before: Vec<&&Mention> = here.iter().filter(|m| m.end <= fig_start).collect();
         let in_clause: Vec<&&Mention> = before.iter().copied().filter(|m| m.start >= clause_start).collect();
+        // "Azure, le cloud de Microsoft, qui avait pris une participation de 15 millions": the
+        // name a relative pronoun follows is the subject of the clause holding the figure.
+        if let Some(m) = in_clause.iter().rev().find(|m| {
+            let raw = self.lower(m.end, m.end + 9);
+            let comma = raw.trim_start().starts_with(',');
+            let after = raw.trim_start_matches([',', ' ']);
+            RELATIVES.iter().any(|(r, needs_comma)| after.starts_with(r) && (comma || !needs_comma))
+        }) {
+            return Some(**m);
+        }
         let best = |ms: &[&&'a Mention]| ms.iter().rev().find(|m| !m.object).or_else(|| ms.last()).map(|m| **m);
         best(&in_clause).or_else(|| before.iter().rev().find(|m| !m.object).map(|m| **m))
     }
@@ -316,15 +404,44 @@ impl Actors {
 
     /// The salient actor of the three preceding sentences: the first name of the nearest sentence
     /// whose first name is not a complement ("Ses clients incluent, dont Microsoft…" is skipped).
-    fn antecedent(&self, sentence: usize, org_only: bool) -> Option<&Mention> {
+    fn antecedent(&self, sentence: usize, org_only: bool, skip_funders: bool) -> Option<&Mention> {
         for s in (sentence.saturating_sub(3)..sentence).rev() {
-            let first = self.mentions.iter().filter(|m| m.sentence == s && m.label != "LOC" && (!org_only || m.label == "ORG")).min_by_key(|m| m.start);
+            let first = self.mentions.iter().filter(|m| m.sentence == s && m.label != "LOC" && !(skip_funders && m.funder) && (!org_only || m.label == "ORG")).min_by_key(|m| m.start);
             if let Some(m) = first.filter(|m| !m.object) {
                 return Some(m);
             }
         }
         None
     }
+
+    /// The first organisation of the `back` sentences before, funders and complements aside.
+    fn antecedent_within(&self, sentence: usize, back: usize) -> Option<&Mention> {
+        (sentence.saturating_sub(back)..sentence)
+            .rev()
+            .find_map(|s| self.mentions.iter().filter(|m| m.sentence == s && m.label == "ORG" && !m.funder && !m.object).min_by_key(|m| m.start))
+    }
+}
+
+/// Character spans (in `lower`, the lowercased text) of the lists of funders that follow a
+/// funder marker, up to the end of their clause and at most 160 characters.
+fn funder_spans(lower: &[char]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for m in FUNDER_MARKERS {
+        let mc: Vec<char> = m.chars().collect();
+        if mc.len() > lower.len() {
+            continue;
+        }
+        for i in 0..=lower.len() - mc.len() {
+            if lower[i..i + mc.len()] != mc[..] || (i > 0 && lower[i - 1].is_alphanumeric()) {
+                continue;
+            }
+            let from = i + mc.len();
+            let window: String = lower[from..(from + 160).min(lower.len())].iter().collect();
+            let end = FUNDER_LIST_ENDS.iter().filter_map(|e| window.find(e).map(|b| window[..b].chars().count())).min().unwrap_or(window.chars().count());
+            out.push((from, from + end));
+        }
+    }
+    out
 }
 
 /// Whether the words before a figure refer back to an actor: `Some(true)` for "la firme", "the

@@ -9,7 +9,7 @@ pub const ROLE_CUES: &[(&str, &str)] = &[
     ("obligat", "raise"), ("introduction en bourse", "raise"), ("récolt", "raise"), ("raise", "raise"), ("raising", "raise"), ("funding", "raise"),
     ("round", "raise"), ("series a", "raise"), ("series b", "raise"), ("series c", "raise"), ("ipo", "raise"), ("recaud", "raise"),
     ("ronda", "raise"), ("financiación", "raise"), ("finanzierung", "raise"), ("eingesammelt", "raise"), ("sammelt", "raise"),
-    ("kapitalerhöhung", "raise"), ("capta", "raise"), ("lendo", "raise"),
+    ("kapitalerhöhung", "raise"), ("capta", "raise"), ("lendo", "raise"), ("réuni", "raise"),
     // revenue
     ("chiffre d'affaires", "revenue"), ("revenus", "revenue"), ("ventes", "revenue"), ("recettes", "revenue"), ("facturé", "revenue"),
     ("revenue", "revenue"), ("sales", "revenue"), ("turnover", "revenue"), ("facturación", "revenue"), ("ingresos", "revenue"),
@@ -29,9 +29,16 @@ pub const ROLE_CUES: &[(&str, &str)] = &[
     // valuation
     ("valoris", "valuation"), ("valued", "valuation"), ("valuation", "valuation"), ("valoración", "valuation"), ("valorada", "valuation"),
     ("valorado", "valuation"), ("bewertung", "valuation"), ("bewertet", "valuation"), ("capitalisation", "valuation"), ("market value", "valuation"),
+    ("vaut", "valuation"), ("vaudrait", "valuation"), ("valait", "valuation"), ("values", "valuation"), ("valuing", "valuation"),
+    ("valora ", "valuation"), ("valorando", "valuation"), ("valorisant", "valuation"),
+    // revenue at an annual rate
+    ("annualis", "revenue"), ("annualiz", "revenue"), ("rythme annuel", "revenue"), ("run rate", "revenue"), ("run-rate", "revenue"), ("ritmo anual", "revenue"),
+    // not a fact of the actor's own: syndication, market-value moves
+    ("syndiqu", "other"), ("syndicat", "other"), ("syndicate", "other"), ("gain in", "other"),
     // invest
     ("invest", "invest"), ("capex", "invest"), ("dépenses d'investissement", "invest"), ("dépenses", "invest"), ("budget", "invest"),
-    ("consacr", "invest"), ("injecter", "invest"), ("injecte", "invest"), ("mobilis", "invest"), ("enveloppe", "invest"), ("plan de", "invest"),
+    ("consacr", "invest"), ("inject", "invest"), ("apport", "invest"), ("participation de", "invest"), ("stake", "invest"),
+    ("beteiligung", "invest"), ("participación", "invest"), ("pour financer", "invest"), ("to fund", "invest"), ("para financiar", "invest"), ("mobilis", "invest"), ("enveloppe", "invest"), ("plan de", "invest"),
     ("subvention", "invest"), ("aide", "invest"), ("spend", "invest"), ("capital expenditure", "invest"), ("capital spending", "invest"),
     ("inversi", "invest"), ("invert", "invest"), ("invier", "invest"), ("gasto", "invest"), ("investier", "invest"), ("investition", "invest"),
     ("ausgaben", "invest"), ("förder", "invest"), ("subvenci", "invest"), ("construire", "invest"), ("construction", "invest"),

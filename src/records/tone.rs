@@ -77,6 +77,58 @@ pub fn document_tone_with(sentences: &[SentenceOut], rule: &DocToneRule) -> Opti
     Some(Sentiment { label: label.into(), score: (score.clamp(0.0, 1.0) * 100.0).round() / 100.0 })
 }
 
+/// Words before a figure that make it a fall ("en baisse de 12 %", "fell 3%") or a rise.
+const FALL_BEFORE: &[&str] = &[
+    "baisse de", "recul de", "repli de", "chute de", "diminution de", "reculé de", "chuté de", "fell", "dropped", "declined", "down", "decrease of",
+    "drop of", "decline of", "caída de", "descenso de", "cayó", "bajó", "rückgang um", "rückgang von", "sank um", "fiel um", "verlor",
+];
+const RISE_BEFORE: &[&str] = &[
+    "hausse de", "progression de", "croissance de", "bond de", "augmentation de", "bondi de", "rose", "grew", "jumped", "climbed", "up",
+    "increase of", "growth of", "aumento de", "crecimiento de", "subida de", "creció", "steigerte", "stieg um", "wuchs um", "kletterte", "um",
+];
+/// Words right after a figure that make it a fall or a rise ("28 % de moins qu'en janvier").
+const FALL_AFTER: &[&str] = &["de moins", "en moins", "less", "lower", "menos", "weniger"];
+const RISE_AFTER: &[&str] = &["de plus", "en plus", "more", "higher", "más", "mehr"];
+
+/// How many money and percent figures of a document rise and how many fall, from the sign and
+/// the words beside them. `text` is what the figures' offsets point into.
+pub fn figure_moves(text: &str, figures: &[crate::output::FigureOut]) -> (usize, usize) {
+    let chars: Vec<char> = text.chars().collect();
+    let (mut rises, mut falls) = (0, 0);
+    for f in figures.iter().filter(|f| f.kind == "percent" || f.kind == "money") {
+        let before: String = chars[f.start.saturating_sub(25).min(chars.len())..f.start.min(chars.len())].iter().collect::<String>().to_lowercase();
+        let before = before.rsplit([',', ';', '.']).next().unwrap_or("").to_string();
+        let after: String = chars[f.end.min(chars.len())..(f.end + 12).min(chars.len())].iter().collect::<String>().to_lowercase();
+        let padded = format!(" {before}");
+        let ends = |cues: &[&str]| cues.iter().any(|c| padded.contains(&format!(" {c} ")) || padded.trim_end().ends_with(&format!(" {c}")));
+        let sign = f.text.trim_start().chars().next();
+        if sign == Some('-') || sign == Some('−') || f.min.map(|m| m < 0.0).unwrap_or(false) || FALL_AFTER.iter().any(|c| after.trim_start().starts_with(c)) || ends(FALL_BEFORE) {
+            falls += 1;
+        } else if sign == Some('+') || RISE_AFTER.iter().any(|c| after.trim_start().starts_with(c)) || ends(RISE_BEFORE) {
+            rises += 1;
+        }
+    }
+    (rises, falls)
+}
+
+/// The document tone from its sentences, checked against its figures: an article whose
+/// sentences read one way while most of its moving figures go the other way ("lèvent 492
+/// millions… soit 28 % de moins qu'en janvier et 34 % de moins qu'un an plus tôt") is mixed.
+pub fn document_tone_of(text: &str, sentences: &[SentenceOut], figures: &[crate::output::FigureOut], rule: &DocToneRule) -> Option<Sentiment> {
+    let tone = document_tone_with(sentences, rule)?;
+    let (rises, falls) = figure_moves(text, figures);
+    let against = match tone.label.as_str() {
+        "positive" => falls >= 2 && falls > rises,
+        "negative" => rises >= 2 && rises > falls,
+        _ => false,
+    };
+    if against {
+        let moving = (rises + falls) as f64;
+        return Some(Sentiment { label: "mixed".into(), score: ((rises.min(falls) as f64 + 1.0) / (moving + 1.0) * 100.0).round() / 100.0 });
+    }
+    Some(tone)
+}
+
 /// Macro-F1 of a rule against documents' gold tones (over the labels the gold uses).
 pub fn doc_tone_macro_f1(docs: &[(Vec<SentenceOut>, String)], rule: &DocToneRule) -> f64 {
     let pred: Vec<String> = docs.iter().map(|(s, _)| document_tone_with(s, rule).map(|x| x.label).unwrap_or_default()).collect();

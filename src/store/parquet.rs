@@ -61,6 +61,8 @@ fn columns(rows: &[&FlatRecord]) -> Vec<(&'static str, Column)> {
         ("end", i(&|r| Some(r.record.end as i64))),
         ("actor_variants", s(&|r| Some(r.record.actor_variants.join("; ")))),
         ("mentions", i(&|r| Some(r.record.mentions.len().max(1) as i64))),
+        ("investors", s(&|r| Some(r.record.investors.join("; ")))),
+        ("forecast", b(&|r| Some(r.record.forecast))),
         ("related", s(&|r| Some(r.record.related.iter().map(|x| format!("{}:{}", x.relation, x.text)).collect::<Vec<_>>().join("; ")))),
         ("evidence", s(&|r| Some(r.evidence.clone()))),
     ]

@@ -18,6 +18,8 @@ pub struct RecordFilter {
     /// Matches the canonical actor or any variant stored for it in any document (case-insensitive substring).
     pub actor: Option<String>,
     pub action: Option<String>,
+    /// Matches records whose investors include this name (case-insensitive substring).
+    pub investor: Option<String>,
     pub currency: Option<String>,
     pub min_amount: Option<f64>,
     pub max_amount: Option<f64>,
@@ -65,6 +67,10 @@ impl Store {
             wh.push(format!(
                 "(r.actor {like} {k} OR EXISTS (SELECT 1 FROM actor_variants v WHERE v.actor = r.actor AND v.variant {like} {k}))"
             ));
+        }
+        if let Some(i) = &f.investor {
+            let k = p(Val::Text(format!("%{}%", i.to_lowercase())), &mut params);
+            wh.push(format!("EXISTS (SELECT 1 FROM record_investors ri WHERE ri.record_id = r.id AND lower(ri.name) LIKE {k})"));
         }
         if let Some(a) = &f.action {
             let group = crate::records::action_group(a);

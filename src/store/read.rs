@@ -29,6 +29,8 @@ pub(crate) fn record_from_row(row: &Row, base: usize) -> Result<RecordOut> {
         confidence: row.f64(base + 13)?,
         start: row.usize(base + 14)?,
         end: row.usize(base + 15)?,
+        investors: serde_json::from_value(list("investors")).unwrap_or_default(),
+        forecast: detail.get("forecast").and_then(|v| v.as_bool()).unwrap_or(false),
         actor_variants: serde_json::from_value(list("actor_variants")).unwrap_or_default(),
         related: serde_json::from_value(list("related")).unwrap_or_default(),
         mentions: serde_json::from_value(list("mentions")).unwrap_or_default(),

@@ -98,6 +98,15 @@ CREATE INDEX IF NOT EXISTS records_period ON records(period_start, period_end);
 CREATE INDEX IF NOT EXISTS records_sentiment ON records(sentiment);
 CREATE INDEX IF NOT EXISTS records_fact ON records(fact_key);
 
+-- Who put the money in beside a record's actor (investors of a round, lenders); the same names
+-- are in records.detail. Created on first use, so older stores gain it without a migration.
+CREATE TABLE IF NOT EXISTS record_investors (
+    record_id BIGINT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+    name TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS record_investors_record ON record_investors(record_id);
+CREATE INDEX IF NOT EXISTS record_investors_name ON record_investors(name);
+
 CREATE TABLE IF NOT EXISTS actor_variants (
     doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     actor TEXT NOT NULL,             -- canonical name

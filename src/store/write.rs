@@ -116,14 +116,16 @@ impl Store {
             }
             for r in &d.records {
                 let detail = serde_json::json!({
+                    "investors": r.investors,
+                    "forecast": r.forecast,
                     "actor_variants": r.actor_variants,
                     "related": r.related,
                     "mentions": r.mentions,
                 });
-                tx.execute(
+                let record_id = tx.query_one(
                     "INSERT INTO records (doc_id, sentence, actor, action, amount_min, amount_max, currency, approx, target, period_text,
                        period_start, period_end, period_inferred, sentiment, confidence, start, \"end\", fact_key, detail)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) RETURNING id",
                     &[
                         (&d.doc_id).into(),
                         r.sentence.into(),
@@ -145,7 +147,13 @@ impl Store {
                         fact_key(r).into(),
                         detail.to_string().into(),
                     ],
-                )?;
+                )?
+                .i64(0)?;
+                // The investors live in `detail` for reading back; this table indexes them for
+                // `query --investor`.
+                for name in &r.investors {
+                    tx.execute("INSERT INTO record_investors (record_id, name) VALUES (?1, ?2)", &[record_id.into(), name.into()])?;
+                }
                 for v in std::iter::once(&r.actor).chain(&r.actor_variants) {
                     tx.execute(
                         "INSERT INTO actor_variants (doc_id, actor, variant) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
