@@ -423,7 +423,7 @@ mod tests {
         let dir = folder(60);
         let reader = Counting { calls: AtomicUsize::new(0), most: AtomicUsize::new(0) };
         // About four documents fill a window; the long linger makes windows depend on tokens only.
-        let opts = StreamOptions { jobs: 3, window_tokens: 60, max_in_flight: 8, linger: Duration::from_secs(30), limits: Limits::default() };
+        let opts = StreamOptions { shard: None, jobs: 3, window_tokens: 60, max_in_flight: 8, linger: Duration::from_secs(30), limits: Limits::default() };
         let log = run_all(dir.path(), &opts, &reader);
         assert_eq!(log.len(), 61);
         assert_eq!(log[0], "ok a0000.txt 1");
@@ -441,7 +441,7 @@ mod tests {
     fn a_write_error_stops_the_stream() {
         let dir = folder(40);
         let reader = Counting { calls: AtomicUsize::new(0), most: AtomicUsize::new(0) };
-        let opts = StreamOptions { jobs: 2, window_tokens: 10, max_in_flight: 4, linger: Duration::from_millis(5), limits: Limits::default() };
+        let opts = StreamOptions { shard: None, jobs: 2, window_tokens: 10, max_in_flight: 4, linger: Duration::from_millis(5), limits: Limits::default() };
         let stats = Stats::default();
         let mut n = 0;
         let r = run(dir.path(), Some(&reader), &opts, &|_: &str| false, &stats, |_| {
