@@ -45,6 +45,17 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+impl StoreError {
+    /// Another SQLite connection holds the lock that this one needs.
+    fn is_busy(&self) -> bool {
+        let code = match self {
+            StoreError::Open { source, .. } | StoreError::Sql(source) => source.sqlite_error_code(),
+            _ => None,
+        };
+        matches!(code, Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+    }
+}
+
 /// How long a writer waits for another veille process holding the store (a document transaction
 /// takes milliseconds; a long wait only happens behind a big import or a checkpoint).
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -96,12 +107,32 @@ impl Store {
         }
     }
 
+    /// Several processes opening one new file at once can meet SQLITE_BUSY without the busy
+    /// timeout being waited (switching to WAL upgrades a shared lock, which SQLite refuses at once
+    /// rather than risk a deadlock), so the whole open is tried again a few times.
     fn open_sqlite(path: &Path) -> Result<Store> {
+        let mut attempt = 0u32;
+        loop {
+            match Store::open_sqlite_once(path) {
+                Err(e) if e.is_busy() && attempt < 10 => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20 << attempt.min(6)));
+                }
+                r => return r,
+            }
+        }
+    }
+
+    fn open_sqlite_once(path: &Path) -> Result<Store> {
         let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         // A busy timeout lets a second veille process wait instead of failing at once.
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        // WAL is stored in the file: switch only when needed, as the switch needs an exclusive lock.
+        let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let conn = Conn::Sqlite(conn);
