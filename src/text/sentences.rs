@@ -46,6 +46,28 @@ fn is_abbreviation(chars: &[char], dot: usize) -> bool {
     ABBREVIATIONS.contains(&word)
 }
 
+/// Month names written after a day number with a dot ("1. Januar", "30. Oktober"): German dates,
+/// and the same style with English names.
+const MONTHS_AFTER_DAY: &[&str] = &[
+    "januar", "jänner", "februar", "märz", "april", "mai", "juni", "juli", "august", "september", "oktober", "november",
+    "dezember", "january", "february", "march", "may", "june", "july", "october", "december",
+];
+
+/// A dot at `dot` that ends a day number of one or two digits, with a month name at `next`:
+/// an ordinal date, not the end of a sentence.
+fn is_day_before_month(chars: &[char], dot: usize, next: usize) -> bool {
+    let mut b = dot;
+    while b > 0 && chars[b - 1].is_ascii_digit() {
+        b -= 1;
+    }
+    let digits = dot - b;
+    if !(1..=2).contains(&digits) || (b > 0 && chars[b - 1].is_alphanumeric()) {
+        return false;
+    }
+    let word: String = chars[next..].iter().take_while(|c| c.is_alphabetic()).collect::<String>().to_lowercase();
+    MONTHS_AFTER_DAY.contains(&word.as_str())
+}
+
 fn starts_sentence(c: char) -> bool {
     c.is_uppercase() || c.is_ascii_digit() || matches!(c, '"' | '«' | '“' | '(' | '[' | '-' | '–' | '—' | '¿' | '¡' | '\'' | '*' | '•')
 }
@@ -108,6 +130,7 @@ pub fn segment(text: &str) -> Vec<Span> {
                 m > k
                     && starts_sentence(chars[m])
                     && !(c == '.' && j == i + 1 && is_abbreviation(&chars, i))
+                    && !(c == '.' && j == i + 1 && is_day_before_month(&chars, i, m))
                     && !(ellipsis && !chars[m].is_uppercase())
             };
             if split {
@@ -178,6 +201,16 @@ mod tests {
             ["\" Nous y croyons ! \" a-t-il affirmé.", "Fin."]
         );
         assert_eq!(sents("Il conclut. « Tout va bien », dit-il."), ["Il conclut.", "\" Tout va bien \", dit-il."]);
+    }
+
+    #[test]
+    fn day_number_before_a_month_stays_in_its_sentence() {
+        // Found by the long pipeline_offsets property run: "1. January" was split after "1.", so
+        // the date figure lay across two sentences.
+        assert_eq!(sents("Die Zahlen kamen am 30. Oktober 2024. Der Kurs stieg."), ["Die Zahlen kamen am 30. Oktober 2024.", "Der Kurs stieg."]);
+        assert_eq!(sents("Ab dem 1. January gilt das. Gut."), ["Ab dem 1. January gilt das.", "Gut."]);
+        // A sentence that ends on a number still ends there when no month follows.
+        assert_eq!(sents("Der Umsatz lag bei 12. Danach fiel er."), ["Der Umsatz lag bei 12.", "Danach fiel er."]);
     }
 
     #[test]
