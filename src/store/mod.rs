@@ -56,6 +56,22 @@ impl StoreError {
     }
 }
 
+/// Runs `f` again while it fails because another SQLite connection holds the store, up to
+/// `retries` more times, waiting `first_wait` doubled at each try (at most 64 times it). What `f`
+/// does must be whole or nothing (one transaction, or an open), so that a retry repeats no work.
+fn retry_when_busy<T>(retries: u32, first_wait: std::time::Duration, mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut attempt = 0u32;
+    loop {
+        match f() {
+            Err(e) if e.is_busy() && attempt < retries => {
+                attempt += 1;
+                std::thread::sleep(first_wait * (1 << attempt.min(6)));
+            }
+            r => return r,
+        }
+    }
+}
+
 /// How long a writer waits for another veille process holding the store (a document transaction
 /// takes milliseconds; a long wait only happens behind a big import or a checkpoint).
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -111,16 +127,7 @@ impl Store {
     /// timeout being waited (switching to WAL upgrades a shared lock, which SQLite refuses at once
     /// rather than risk a deadlock), so the whole open is tried again a few times.
     fn open_sqlite(path: &Path) -> Result<Store> {
-        let mut attempt = 0u32;
-        loop {
-            match Store::open_sqlite_once(path) {
-                Err(e) if e.is_busy() && attempt < 10 => {
-                    attempt += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(20 << attempt.min(6)));
-                }
-                r => return r,
-            }
-        }
+        retry_when_busy(10, std::time::Duration::from_millis(20), || Store::open_sqlite_once(path))
     }
 
     fn open_sqlite_once(path: &Path) -> Result<Store> {

@@ -1,16 +1,10 @@
 //! Writes. One document = one transaction, so an interrupted run never leaves half a document.
 
-use rusqlite::ErrorCode;
-
-use super::{Result, Store, StoreError};
+use super::{retry_when_busy, Result, Store};
+use crate::output::DocumentOut;
 
 /// How many times a document transaction is run again when another writer keeps the store busy.
 const BUSY_RETRIES: u32 = 8;
-
-fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
-}
-use crate::output::DocumentOut;
 
 /// A document ready to store: the contract object plus the text its offsets point into.
 pub struct NewDocument<'a> {
@@ -44,16 +38,7 @@ impl Store {
     /// past the busy timeout makes the whole transaction run again (it rolled back, so nothing is
     /// half-written), a few times, before the error is given.
     pub fn insert_document(&mut self, new: &NewDocument) -> Result<bool> {
-        let mut attempt = 0u32;
-        loop {
-            match self.insert_document_once(new) {
-                Err(StoreError::Sql(e)) if is_busy(&e) && attempt < BUSY_RETRIES => {
-                    attempt += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(50 << attempt.min(6)));
-                }
-                r => return r,
-            }
-        }
+        retry_when_busy(BUSY_RETRIES, std::time::Duration::from_millis(50), || self.insert_document_once(new))
     }
 
     fn insert_document_once(&mut self, new: &NewDocument) -> Result<bool> {
