@@ -97,15 +97,6 @@ impl Stats {
     }
 }
 
-/// The supported files under `root` in walk order, one at a time (see [`ingest::walk`] for the
-/// rules); unreadable folders come as failures in their place.
-fn walk_lazily(root: &Path) -> Box<dyn Iterator<Item = Result<PathBuf, Failure>> + '_> {
-    if root.is_file() {
-        return Box::new(std::iter::once(Ok(root.to_path_buf())));
-    }
-    Box::new(ingest::walk_iter(root))
-}
-
 enum Work {
     File(usize, PathBuf),
     WalkFailure(usize, Failure),
@@ -234,7 +225,7 @@ pub fn run<E>(
         s.spawn(move || {
             let shard = opts.shard;
             // Filtered before numbering: the writer expects every sequence number.
-            let entries = walk_lazily(root).inspect(|_| {
+            let entries = ingest::walk_iter(root).inspect(|_| {
                 stats.walked.fetch_add(1, Ordering::Relaxed);
             });
             let entries = entries.filter(move |e| match (shard, e) {

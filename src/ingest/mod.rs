@@ -95,10 +95,6 @@ fn is_hidden(entry: &walkdir::DirEntry) -> bool {
 pub fn walk(root: &Path) -> (Vec<PathBuf>, Vec<Failure>) {
     let mut files = Vec::new();
     let mut failures = Vec::new();
-    if root.is_file() {
-        files.push(root.to_path_buf());
-        return (files, failures);
-    }
     for entry in walk_iter(root) {
         match entry {
             Ok(p) => files.push(p),
@@ -108,12 +104,16 @@ pub fn walk(root: &Path) -> (Vec<PathBuf>, Vec<Failure>) {
     (files, failures)
 }
 
-/// The walk of [`walk`] over a folder, one entry at a time (nothing holds the whole listing,
+/// The walk of [`walk`], one entry at a time (nothing holds the whole listing,
 /// beyond the one folder walkdir sorts): supported files, and what cannot be read.
-pub fn walk_iter(root: &Path) -> impl Iterator<Item = Result<PathBuf, Failure>> + '_ {
+pub fn walk_iter(root: &Path) -> Box<dyn Iterator<Item = Result<PathBuf, Failure>> + '_> {
+    // A file given as the root is the whole walk, whatever its extension.
+    if root.is_file() {
+        return Box::new(std::iter::once(Ok(root.to_path_buf())));
+    }
     // Links are followed (symlinked folders are common in article dumps); walkdir reports loops.
     let walker = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter();
-    walker.filter_entry(|e| !is_hidden(e)).filter_map(move |entry| match entry {
+    Box::new(walker.filter_entry(|e| !is_hidden(e)).filter_map(move |entry| match entry {
         Ok(e) if e.file_type().is_dir() => None,
         Ok(e) => {
             let ext = e.path().extension().and_then(|x| x.to_str()).map(|x| x.to_ascii_lowercase());
@@ -142,7 +142,7 @@ pub fn walk_iter(root: &Path) -> impl Iterator<Item = Result<PathBuf, Failure>> 
             };
             Some(Err(Failure { path, reason }))
         }
-    })
+    }))
 }
 
 fn special_kind(t: &std::fs::FileType) -> &'static str {
