@@ -228,14 +228,6 @@ pub fn run(a: Args) -> Result<()> {
     Ok(())
 }
 
-/// Peak resident memory of this process (Linux), in bytes.
-pub fn peak_memory() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
 /// `veille bench --e2e DIR`: `veille analyze DIR` with its defaults into a fresh store in the
 /// temporary folder, model load included; prints throughput, peak memory and where time went.
 pub fn bench_e2e(dir: &Path, device: &str, precision: Option<&str>, batch_tokens: Option<usize>, jobs: Option<usize>) -> Result<()> {
@@ -270,8 +262,8 @@ pub fn bench_e2e(dir: &Path, device: &str, precision: Option<&str>, batch_tokens
     println!("wall time         {total:.2} s (model load {load:.2} s)");
     println!("articles/s        {:.1} (model load included), {:.1} (stream alone)", sum.new as f64 / total, sum.new as f64 / (total - load).max(1e-9));
     println!("tokens/s          {:.0} (stream alone; {} tokens in {} encoder windows)", tokens as f64 / (total - load).max(1e-9), tokens, windows);
-    match peak_memory() {
-        Some(b) => println!("peak memory       {:.0} MiB", b as f64 / (1024.0 * 1024.0)),
+    match crate::model::bench::peak_rss_kb() {
+        Some(kb) => println!("peak memory       {:.0} MiB", kb as f64 / 1024.0),
         None => println!("peak memory       unknown (no /proc/self/status)"),
     }
     let stages = stats.stage_seconds();
