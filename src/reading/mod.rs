@@ -4,6 +4,7 @@
 
 pub mod features;
 pub mod heads;
+pub mod names;
 pub mod reader;
 
 /// The label sets the heads predict (the corpus is validated against the same lists).

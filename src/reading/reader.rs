@@ -117,7 +117,7 @@ pub fn read(heads: &TaskHeads, feats: &TokenFeatures, text: &str, sentences: &[S
     let x = Tensor::from_vec(rows, (feats.len(), feats.dim * 3), &dev)?;
     let tags: Vec<(String, f32)> =
         argmax_rows(&heads.tagger.forward(&x)?)?.into_iter().map(|(i, p)| (heads.labels.tags[i].clone(), p)).collect();
-    reading.entities = decode_bio(&tags, feats, text);
+    reading.entities = super::names::repair(text, decode_bio(&tags, feats, text));
 
     let inputs = heads.inputs();
     if !sentences.is_empty() {

@@ -250,7 +250,9 @@ impl Actors {
                 let len = |i: usize| vs[i].chars().count() as i64;
                 let genitive = |i: usize| vs.iter().any(|o| o != &vs[i] && vs[i].strip_suffix('s') == Some(o.as_str()));
                 order.sort_by_key(|&i| (genitive(i), std::cmp::Reverse(counts[i]), if label == "PER" { -len(i) } else { len(i) }));
-                (vs[order[0]].clone(), vs, counts.iter().sum(), label == "LOC")
+                // Only a company can be the article's topic: a chief executive named as often as
+                // the company ("Zuckerberg") does not make it topic-less.
+                (vs[order[0]].clone(), vs, counts.iter().sum(), label != "ORG")
             })
             .collect();
         let lower_text: Vec<char> = chars.iter().flat_map(|c| c.to_lowercase()).collect();
@@ -271,8 +273,7 @@ impl Actors {
                 }
             })
             .collect();
-        // The article's topic: one actor holding at least three mentions and 40 % of them all.
-        // The article's topic: one actor named at least three times and twice as often as any other.
+        // The article's topic: one company named at least three times and twice as often as any other.
         let mut counts: Vec<(usize, &String)> = groups.iter().filter(|g| !g.3).map(|g| (g.2, &g.0)).collect();
         counts.sort_by(|x, y| y.0.cmp(&x.0));
         let runner_up = counts.get(1).map(|c| c.0).unwrap_or(0);
@@ -491,6 +492,21 @@ mod tests {
         let a = Actors::new(&es, t);
         assert_eq!(a.variants("Meta"), vec!["Meta Platforms".to_string()]);
         assert_eq!(a.topic(), Some("Meta"));
+    }
+
+    #[test]
+    fn a_chief_executive_named_often_leaves_the_company_the_topic() {
+        // Meta four times, its chief executive three times: the company is still the topic.
+        let t = "Meta investit. Zuckerberg parle. Meta recrute. Zuckerberg insiste. Meta paie. Zuckerberg répond. Meta vend.";
+        let es: Vec<EntityOut> = ["Meta", "Zuckerberg"]
+            .iter()
+            .flat_map(|name| t.match_indices(name).map(move |(b, _)| (b, *name)))
+            .map(|(b, name)| {
+                let label = if name == "Meta" { "ORG" } else { "PER" };
+                EntityOut { text: name.into(), label: label.into(), start: b, end: b + name.len(), score: 0.9, sentence: t[..b].matches('.').count() }
+            })
+            .collect();
+        assert_eq!(Actors::new(&es, t).topic(), Some("Meta"));
     }
 
     #[test]

@@ -43,8 +43,17 @@ fn is_abbreviation(chars: &[char], dot: usize) -> bool {
     if !letters.is_empty() && letters.iter().all(|s| s.chars().count() == 1 && s.chars().all(char::is_alphabetic)) {
         return chars[b..dot].iter().any(|c| c.is_uppercase()) || word.contains('.');
     }
-    ABBREVIATIONS.contains(&word)
+    if ABBREVIATIONS.contains(&word) {
+        return true;
+    }
+    // A scale glued to its number ("1Md. US$", "3,5Mrd."): the figures grammar reads the amount
+    // across the dot, as it does for "1 Md. US$".
+    let scale = word.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ',');
+    scale.len() < word.len() && GLUED_SCALES.contains(&scale)
 }
+
+/// Scale abbreviations that follow a number without a space.
+const GLUED_SCALES: &[&str] = &["md", "mds", "mrd", "mrds", "mio"];
 
 /// Month names written after a day number with a dot ("1. Januar", "30. Oktober"): German dates,
 /// and the same style with English names.
@@ -211,6 +220,16 @@ mod tests {
         assert_eq!(sents("Ab dem 1. January gilt das. Gut."), ["Ab dem 1. January gilt das.", "Gut."]);
         // A sentence that ends on a number still ends there when no month follows.
         assert_eq!(sents("Der Umsatz lag bei 12. Danach fiel er."), ["Der Umsatz lag bei 12.", "Danach fiel er."]);
+    }
+
+    #[test]
+    fn scale_abbreviation_glued_to_a_number_stays_in_its_sentence() {
+        // Found by the long pipeline_offsets property run (643 048 cases in): "1Md. US$" is one
+        // amount to the figures grammar, but the splitter ended a sentence after "1Md.".
+        assert_eq!(sents("Elle lève 1Md. US$ auprès de fonds. Fin."), ["Elle lève 1Md. US$ auprès de fonds.", "Fin."]);
+        assert_eq!(sents("Umsatz von 3,5Mrd. Euro. Gut."), ["Umsatz von 3,5Mrd. Euro.", "Gut."]);
+        // Other letters after a number still end a sentence.
+        assert_eq!(sents("Il a levé 3m. Puis il part."), ["Il a levé 3m.", "Puis il part."]);
     }
 
     #[test]
