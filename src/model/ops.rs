@@ -5,28 +5,32 @@ use candle_core::{CpuStorage, CustomOp1, DType, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 /// exp(x) for x <= 0-ish ranges used by softmax; relative error ~2e-7 (Cephes-style).
+/// Written without float-to-int casts or `signum` (Rust's saturating `as` cast kept the loops
+/// below scalar): 2^n comes from the bits of the rounding sum itself.
 #[inline(always)]
 fn fast_exp(x: f32) -> f32 {
-    let x = x.clamp(-87.0, 88.0);
-    // round to nearest without a libm call (vectorises)
-    let n = (x * std::f32::consts::LOG2_E + 12_582_912.0) - 12_582_912.0;
+    let x = x.max(-87.0).min(88.0);
+    // Adding 1.5·2^23 rounds x·log2(e) to the nearest integer n, which then sits in the low
+    // mantissa bits of `t`.
+    let t = x * std::f32::consts::LOG2_E + 12_582_912.0;
+    let n = t - 12_582_912.0;
     let r = x - n * 0.693_145_75 - n * 1.428_606_8e-6;
     let p = 1.0
         + r * (1.0
             + r * (0.5 + r * (0.166_666_67 + r * (0.041_666_668 + r * (0.008_333_452 + r * 0.001_388_531)))));
-    f32::from_bits(((n as i32 + 127) << 23) as u32) * p
+    let two_n = f32::from_bits(t.to_bits().wrapping_sub(0x4B40_0000).wrapping_add(127) << 23);
+    two_n * p
 }
 
 /// erf via Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7).
 #[inline(always)]
 fn fast_erf(x: f32) -> f32 {
-    let s = x.signum();
     let a = x.abs();
     let t = 1.0 / (1.0 + 0.327_591_1 * a);
     let y = 1.0
         - (((((1.061_405_4 * t - 1.453_152_1) * t) + 1.421_413_8) * t - 0.284_496_74) * t + 0.254_829_6) * t
             * fast_exp(-a * a);
-    s * y
+    y.copysign(x)
 }
 
 #[inline(always)]
