@@ -530,13 +530,22 @@ impl BertEncoder {
         let d = h / nh;
         for layer in &self.layers[range.start.min(self.layers.len())..range.end.min(self.layers.len())] {
             let qkv = layer.qkv.forward(&x)?; // (B, T, 3H)
-            let qkv = qkv.reshape((b, t, 3, nh, d))?.permute((2, 0, 3, 1, 4))?.contiguous()?;
-            let q = qkv.get(0)?;
-            let k = qkv.get(1)?;
-            let v = qkv.get(2)?;
-            let att = q.matmul(&k.t()?)?; // (B, NH, T, T)
-            let att = super::ops::attention_softmax(&att, mask.lens.as_deref(), mask.add.as_ref())?;
-            let ctx = att.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h))?;
+            let fused = match mask.add {
+                None => super::attention::context(&qkv, nh, mask.lens.as_deref())?,
+                Some(_) => None,
+            };
+            let ctx = match fused {
+                Some(ctx) => ctx,
+                None => {
+                    let qkv = qkv.reshape((b, t, 3, nh, d))?.permute((2, 0, 3, 1, 4))?.contiguous()?;
+                    let q = qkv.get(0)?;
+                    let k = qkv.get(1)?;
+                    let v = qkv.get(2)?;
+                    let att = q.matmul(&k.t()?)?; // (B, NH, T, T)
+                    let att = super::ops::attention_softmax(&att, mask.lens.as_deref(), mask.add.as_ref())?;
+                    att.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h))?
+                }
+            };
             let a = layer.ao.forward(&ctx)?;
             x = layer.aln.forward(&(a + &x)?)?;
             let f = layer.fi.forward(&x)?;

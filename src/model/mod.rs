@@ -35,6 +35,7 @@
 //! * [`registry`]: `list_models`, `list_report`, `fetch_packaged` for `veille models`.
 //! * [`bench`]: `run_bench` for `veille bench`.
 pub mod arch;
+pub mod attention;
 pub mod bench;
 pub mod bert;
 pub mod device;

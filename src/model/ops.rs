@@ -132,6 +132,11 @@ fn softmax_row(o: &mut [f32], i: &[f32]) {
     softmax_row_generic(o, i)
 }
 
+/// Softmax of `i` into `o` (same length), for the fused attention.
+pub(crate) fn softmax_slice(o: &mut [f32], i: &[f32]) {
+    softmax_row(o, i)
+}
+
 struct Gelu;
 impl CustomOp1 for Gelu {
     fn name(&self) -> &'static str {
