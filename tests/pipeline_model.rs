@@ -16,7 +16,12 @@ fn engine() -> Option<Engine> {
         eprintln!("SKIP: base encoder absent in {} (run models/fetch)", packaged_dir().display());
         return None;
     }
-    Some(Engine::load(&ModelSource::Packaged(None), DeviceChoice::Cpu).expect("load the packaged encoder"))
+    // VEILLE_TEST_PRECISION=int8 measures another precision with the same tests (README, "Precision").
+    let mut opts = veille::model::EngineOptions::default();
+    if let Ok(p) = std::env::var("VEILLE_TEST_PRECISION") {
+        opts.precision = p.parse().expect("VEILLE_TEST_PRECISION: a precision such as f32 or int8");
+    }
+    Some(Engine::load_with(&ModelSource::Packaged(None), DeviceChoice::Cpu, opts).expect("load the packaged encoder"))
 }
 
 #[test]
