@@ -258,6 +258,7 @@ pub fn bench_e2e(dir: &Path, device: &str, precision: Option<&str>, batch_tokens
     let windows = stats.windows.load(std::sync::atomic::Ordering::Relaxed);
     let bt = a.batch_tokens.map(|b| b.to_string()).unwrap_or_else(|| "auto".into());
     println!("veille bench --e2e {}  (precision {}, batch tokens {bt}, jobs {})", dir.display(), a.model.precision, a.jobs.map(|j| j.to_string()).unwrap_or_else(|| "auto".into()));
+    println!("int8 kernel       {}", crate::model::int8::kernel_name());
     println!("articles stored   {} ({} unchanged, {} failed, {} files)", sum.new, sum.unchanged, sum.failures.len(), sum.files);
     println!("wall time         {total:.2} s (model load {load:.2} s)");
     println!("articles/s        {:.1} (model load included), {:.1} (stream alone)", sum.new as f64 / total, sum.new as f64 / (total - load).max(1e-9));

@@ -164,7 +164,8 @@ pub fn run_bench(cfg: &BenchConfig) -> Result<Vec<BenchRow>> {
 
 /// A printable table.
 pub fn report(rows: &[BenchRow]) -> String {
-    let mut s = format!(
+    let mut s = format!("# int8 kernel: {}\n", super::int8::kernel_name());
+    s += &format!(
         "{:<6} {:>5} {:>8} {:>7} {:>8} {:>10} {:>10} {:>9}\n",
         "prec", "batch", "tokens", "chunks", "secs", "tokens/s", "articles/s", "peak MB"
     );
@@ -253,7 +254,8 @@ pub fn run_fixed(cfg: &BenchConfig, cases: &[(usize, usize)], warmup: usize, run
 
 /// A printable table of fixed-shape rows.
 pub fn report_fixed(rows: &[FixedRow]) -> String {
-    let mut s = format!("{:<6} {:>5} {:>5} {:>10} {:>9} {:>10} {:>9}\n", "prec", "batch", "seq", "median ms", "min ms", "tokens/s", "peak MB");
+    let mut s = format!("# int8 kernel: {}\n", super::int8::kernel_name());
+    s += &format!("{:<6} {:>5} {:>5} {:>10} {:>9} {:>10} {:>9}\n", "prec", "batch", "seq", "median ms", "min ms", "tokens/s", "peak MB");
     for r in rows {
         s.push_str(&format!(
             "{:<6} {:>5} {:>5} {:>10.1} {:>9.1} {:>10.0} {:>9.0}\n",

@@ -63,6 +63,11 @@ impl PackedLinear {
 
     /// `y = x Wᵀ + b` for row-major x (m, k); returns (m, n).
     pub fn forward(&self, x: &[f32], m: usize) -> Vec<f32> {
+        self.forward_act(x, m, false)
+    }
+
+    /// [`Self::forward`], then GELU on each panel of y while it is in cache when `gelu`.
+    pub fn forward_act(&self, x: &[f32], m: usize, gelu: bool) -> Vec<f32> {
         assert_eq!(x.len(), m * self.k);
         let (k, n) = (self.k, self.n);
         let mut y = vec![0f32; m * n];
@@ -71,6 +76,9 @@ impl PackedLinear {
             let r0 = p * PANEL;
             let rows = yp.len() / n;
             self.panel(&x[r0 * k..(r0 + rows) * k], yp, rows);
+            if gelu {
+                super::ops::gelu_in_place(yp);
+            }
         });
         y
     }

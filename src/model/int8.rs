@@ -1,12 +1,16 @@
 //! An int8 linear layer for CPUs: weights quantised once per output channel (symmetric, i8),
-//! activations per row at run time (u8 with a +128 offset), products summed in i32. On CPUs with
+//! activations per row at run time (u8, asymmetric: the row's own minimum to maximum in 255 steps),
+//! products summed in i32. On CPUs with
 //! AVX-512 VNNI one `vpdpbusd` does 64 multiply-adds, four times what an f32 FMA does, so the
 //! matrix products of the encoder run several times faster than in f32; elsewhere a portable loop
 //! gives the same numbers (slowly).
 //!
 //! Weight layout: output channels in blocks of 16; inside a block, for each group of 4
 //! consecutive inputs, 16 × 4 bytes (channel-major), which is the operand order of `vpdpbusd`:
-//! one 4-byte group of a row of x broadcast against 16 channels at once.
+//! one 4-byte group of a row of x broadcast against 16 channels at once. Sixteen such groups in a
+//! row are also exactly an AMX B tile (16 rows of 64 bytes), so on CPUs with AMX-INT8 (Intel
+//! Sapphire Rapids and later) the same packed weights feed `tdpbusd`, which multiplies a 16 × 64
+//! tile of x by a 64 × 16 tile of weights in one instruction (16 times the work of `vpdpbusd`).
 use rayon::prelude::*;
 
 /// Output channels per block (one 512-bit register of i32).
@@ -15,6 +19,11 @@ const NB: usize = 16;
 const MR: usize = 4;
 /// Channel blocks per micro-kernel call.
 const NT: usize = 4;
+/// Inputs are padded to a multiple of this (one AMX tile row: 64 bytes).
+const KALIGN: usize = 64;
+/// Rows per parallel task: a panel of x stays in L1/L2 while it meets every channel block; also
+/// two AMX A tiles.
+const PANEL: usize = 32;
 
 #[derive(Debug, Clone)]
 pub struct Int8Linear {
@@ -22,12 +31,12 @@ pub struct Int8Linear {
     pub n: usize,
     /// Inputs.
     pub k: usize,
-    /// `k` rounded up to a multiple of 4.
+    /// `k` rounded up to a multiple of [`KALIGN`].
     kp: usize,
     packed: Vec<i8>,
     scale: Vec<f32>,
-    /// 128 × Σ_k w[n][k], subtracted to undo the activation offset.
-    offset: Vec<i32>,
+    /// scale × Σ_k q[n][k]: with x ≈ s·a + lo, Σ x·w = scale·(s·Σ a·q + lo·Σ q).
+    wsum: Vec<f32>,
     bias: Vec<f32>,
 }
 
@@ -36,11 +45,12 @@ impl Int8Linear {
     pub fn new(w: &[f32], bias: &[f32], n: usize, k: usize) -> Int8Linear {
         assert_eq!(w.len(), n * k);
         assert_eq!(bias.len(), n);
-        let kp = k.div_ceil(4) * 4;
-        let nblocks = n.div_ceil(NB);
+        let kp = k.div_ceil(KALIGN) * KALIGN;
+        // an even number of blocks, so that the AMX kernel always reads pairs (the extra is zero)
+        let nblocks = n.div_ceil(2 * NB) * 2;
         let mut packed = vec![0i8; nblocks * kp * NB];
         let mut scale = vec![1f32; n];
-        let mut offset = vec![0i32; n];
+        let mut wsum = vec![0f32; n];
         for c in 0..n {
             let row = &w[c * k..(c + 1) * k];
             let m = row.iter().fold(0f32, |a, &x| a.max(x.abs()));
@@ -53,31 +63,48 @@ impl Int8Linear {
                 sum += q as i32;
                 packed[blk * kp * NB + (j / 4) * NB * 4 + lane * 4 + j % 4] = q;
             }
-            offset[c] = 128 * sum;
+            wsum[c] = s * sum as f32;
         }
-        Int8Linear { n, k, kp, packed, scale, offset, bias: bias.to_vec() }
+        Int8Linear { n, k, kp, packed, scale, wsum, bias: bias.to_vec() }
     }
 
     /// `y = x Wᵀ + b` for row-major x (m, k); returns (m, n).
     pub fn forward(&self, x: &[f32], m: usize) -> Vec<f32> {
+        self.forward_act(x, m, false)
+    }
+
+    /// [`Self::forward`], then GELU on each panel of y while it is in cache when `gelu`.
+    pub fn forward_act(&self, x: &[f32], m: usize, gelu: bool) -> Vec<f32> {
         assert_eq!(x.len(), m * self.k);
         let (kp, n) = (self.kp, self.n);
-        // Per-row activation quantisation: u8 = round(x / s) + 128.
-        let mut xq = vec![128u8; m * kp];
-        let mut xs = vec![0f32; m];
+        // Per-row activation quantisation: u8 = round((x - lo) / s). The padding columns meet zero
+        // weights, and the padding rows (up to a whole panel) are computed and dropped, so their
+        // values do not matter.
+        let mp = m.div_ceil(PANEL) * PANEL;
+        let mut xq = vec![0u8; mp * kp];
+        let mut xs = vec![RowScale::default(); m];
         xq.par_chunks_mut(kp).zip(xs.par_iter_mut()).zip(x.par_chunks(self.k)).for_each(|((q, s), row)| *s = quantize_row(row, q));
         let mut y = vec![0f32; m * n];
-        // Rows in panels of 32 per task: a panel of x stays in L1 while it meets every channel block.
-        const PANEL: usize = 32;
         y.par_chunks_mut(PANEL * n).enumerate().for_each(|(p, yp)| {
             let r0 = p * PANEL;
             let rows = yp.len() / n;
-            self.panel(&xq[r0 * kp..(r0 + rows) * kp], &xs[r0..r0 + rows], yp, rows);
+            self.panel(&xq[r0 * kp..(r0 + PANEL) * kp], &xs[r0..r0 + rows], yp, rows);
+            if gelu {
+                super::ops::gelu_in_place(yp);
+            }
         });
         y
     }
 
-    fn panel(&self, xq: &[u8], xs: &[f32], y: &mut [f32], rows: usize) {
+    /// `rows` (≤ [`PANEL`]) rows of y; xq holds a whole panel of quantised rows.
+    fn panel(&self, xq: &[u8], xs: &[RowScale], y: &mut [f32], rows: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if amx::available() {
+            // SAFETY: the CPU has AMX-INT8 and AVX-512 and the OS granted the tile state; xq holds
+            // PANEL rows of kp bytes, packed an even number of blocks, y rows × n.
+            unsafe { amx::panel(self, xq, xs, y, rows) };
+            return;
+        }
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx512vnni") && std::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU has the features the kernel is compiled for; slices are sized by
@@ -88,7 +115,7 @@ impl Int8Linear {
         self.panel_portable(xq, xs, y, rows);
     }
 
-    fn panel_portable(&self, xq: &[u8], xs: &[f32], y: &mut [f32], rows: usize) {
+    fn panel_portable(&self, xq: &[u8], xs: &[RowScale], y: &mut [f32], rows: usize) {
         let (kp, n) = (self.kp, self.n);
         for r in 0..rows {
             let xr = &xq[r * kp..(r + 1) * kp];
@@ -102,7 +129,7 @@ impl Int8Linear {
                         acc += xr[g * 4 + j] as i32 * w[j] as i32;
                     }
                 }
-                y[r * n + c] = (acc - self.offset[c]) as f32 * xs[r] * self.scale[c] + self.bias[c];
+                y[r * n + c] = acc as f32 * (xs[r].step * self.scale[c]) + (xs[r].lo * self.wsum[c] + self.bias[c]);
             }
         }
     }
@@ -129,56 +156,73 @@ impl Int8Linear {
     }
 }
 
-/// Quantises one row of activations to u8 (+128 offset) and returns its scale. Rounding is to
-/// nearest even, which is one instruction where `round` is a libm call.
+/// How one row of activations was quantised: x ≈ step · a + lo.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct RowScale {
+    step: f32,
+    lo: f32,
+}
+
+/// The row's range in 255 steps. Asymmetric, because rows rarely are symmetric: after GELU they
+/// lie in [-0.17, max], and LayerNorm outputs carry a few large channels of one sign; the
+/// full 256 levels then cover only the values present (up to twice finer than ±max/127).
+fn row_scale(lo: f32, hi: f32) -> RowScale {
+    let step = if hi > lo { (hi - lo) / 255.0 } else { 1.0 };
+    RowScale { step, lo }
+}
+
+/// Quantises one row of activations to u8 and returns its scale. Rounding is to nearest even,
+/// which is one instruction where `round` is a libm call.
 #[inline(always)]
-fn quantize_row_generic(row: &[f32], q: &mut [u8]) -> f32 {
-    const L: usize = 16;
-    let body = row.len() - row.len() % L;
-    let mut mx = [0f32; L];
-    for c in row[..body].chunks_exact(L) {
-        for j in 0..L {
-            mx[j] = mx[j].max(c[j].abs());
-        }
+fn quantize_row_generic(row: &[f32], q: &mut [u8]) -> RowScale {
+    let (lo, hi) = row.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    if row.is_empty() {
+        return row_scale(0.0, 0.0);
     }
-    let m = mx.iter().chain(&row[body..]).fold(0f32, |a, &v| a.max(v.abs()));
-    let s = if m > 0.0 { m / 127.0 } else { 1.0 };
-    let inv = 1.0 / s;
+    let rs = row_scale(lo, hi);
+    let inv = 1.0 / rs.step;
     for (o, &v) in q.iter_mut().zip(row) {
-        *o = ((v * inv).round_ties_even().clamp(-127.0, 127.0) as i32 + 128) as u8;
+        *o = ((v - lo) * inv).round_ties_even().clamp(0.0, 255.0) as u8;
     }
-    s
+    rs
 }
 
 /// The same as [`quantize_row_generic`], 16 lanes at a time with explicit conversions (the
 /// compiler's saturating `as` casts cost more than the arithmetic).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn quantize_row_avx512(row: &[f32], q: &mut [u8]) -> f32 {
+unsafe fn quantize_row_avx512(row: &[f32], q: &mut [u8]) -> RowScale {
     use std::arch::x86_64::*;
-    let body = row.len() - row.len() % 16;
-    let mut mx = _mm512_setzero_ps();
-    for c in (0..body).step_by(16) {
-        mx = _mm512_max_ps(mx, _mm512_abs_ps(_mm512_loadu_ps(row.as_ptr().add(c))));
+    if row.is_empty() {
+        return row_scale(0.0, 0.0);
     }
-    let m = row[body..].iter().fold(_mm512_reduce_max_ps(mx), |a, &v| a.max(v.abs()));
-    let s = if m > 0.0 { m / 127.0 } else { 1.0 };
-    let inv = 1.0 / s;
-    let vinv = _mm512_set1_ps(inv);
-    let (lo, hi, off) = (_mm512_set1_epi32(-127), _mm512_set1_epi32(127), _mm512_set1_epi32(128));
+    let body = row.len() - row.len() % 16;
+    let (mut vlo, mut vhi) = (_mm512_set1_ps(f32::INFINITY), _mm512_set1_ps(f32::NEG_INFINITY));
+    for c in (0..body).step_by(16) {
+        let v = _mm512_loadu_ps(row.as_ptr().add(c));
+        vlo = _mm512_min_ps(vlo, v);
+        vhi = _mm512_max_ps(vhi, v);
+    }
+    let (lo, hi) = row[body..]
+        .iter()
+        .fold((_mm512_reduce_min_ps(vlo), _mm512_reduce_max_ps(vhi)), |(a, b), &v| (a.min(v), b.max(v)));
+    let rs = row_scale(lo, hi);
+    let inv = 1.0 / rs.step;
+    let (vinv, vl) = (_mm512_set1_ps(inv), _mm512_set1_ps(lo));
+    let (zero, top) = (_mm512_setzero_si512(), _mm512_set1_epi32(255));
     for c in (0..body).step_by(16) {
         // cvtps rounds to nearest even under the default rounding mode, as round_ties_even does
-        let r = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(row.as_ptr().add(c)), vinv));
-        let r = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(r, lo), hi), off);
+        let r = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(row.as_ptr().add(c)), vl), vinv));
+        let r = _mm512_min_epi32(_mm512_max_epi32(r, zero), top);
         _mm_storeu_si128(q.as_mut_ptr().add(c) as *mut __m128i, _mm512_cvtepi32_epi8(r));
     }
     for (o, &v) in q[body..].iter_mut().zip(&row[body..]) {
-        *o = ((v * inv).round_ties_even().clamp(-127.0, 127.0) as i32 + 128) as u8;
+        *o = ((v - lo) * inv).round_ties_even().clamp(0.0, 255.0) as u8;
     }
-    s
+    rs
 }
 
-fn quantize_row(row: &[f32], q: &mut [u8]) -> f32 {
+fn quantize_row(row: &[f32], q: &mut [u8]) -> RowScale {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx512f") {
         // SAFETY: the CPU has the feature the function is compiled for.
@@ -187,13 +231,154 @@ fn quantize_row(row: &[f32], q: &mut [u8]) -> f32 {
     quantize_row_generic(row, q)
 }
 
+/// Which int8 kernel this CPU runs (for benchmarks and logs).
+pub fn kernel_name() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if amx::available() {
+            return "AMX-INT8";
+        }
+        if std::is_x86_feature_detected!("avx512vnni") && std::is_x86_feature_detected!("avx512f") {
+            return "AVX-512 VNNI";
+        }
+    }
+    "portable"
+}
+
+#[cfg(target_arch = "x86_64")]
+mod amx {
+    use super::{Int8Linear, RowScale, NB, PANEL};
+    use std::arch::asm;
+    use std::sync::OnceLock;
+
+    /// AMX-INT8 on the CPU, and the kernel's permission to use the 8 KiB tile state (Linux hands
+    /// it out only on request). `VEILLE_INT8_KERNEL=vnni` turns it off, to compare.
+    pub fn available() -> bool {
+        static OK: OnceLock<bool> = OnceLock::new();
+        *OK.get_or_init(|| {
+            if std::env::var("VEILLE_INT8_KERNEL").is_ok_and(|v| v.eq_ignore_ascii_case("vnni")) {
+                return false;
+            }
+            if !std::is_x86_feature_detected!("avx512f") {
+                return false;
+            }
+            let l7 = std::arch::x86_64::__cpuid_count(7, 0);
+            let (tile, int8) = ((l7.edx >> 24) & 1 == 1, (l7.edx >> 25) & 1 == 1);
+            tile && int8 && request_tile_state()
+        })
+    }
+
+    #[cfg(target_os = "linux")]
+    fn request_tile_state() -> bool {
+        const ARCH_REQ_XCOMP_PERM: libc::c_long = 0x1023;
+        const XFEATURE_XTILEDATA: libc::c_long = 18;
+        // SAFETY: a plain system call with integer arguments.
+        unsafe { libc::syscall(libc::SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0 }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn request_tile_state() -> bool {
+        false
+    }
+
+    /// Palette 1; tiles 0-3 hold i32 sums (16 × 16), 4-5 rows of x (16 × 64 u8), 6-7 weights
+    /// (16 groups of 4 inputs × 16 channels, i8).
+    #[repr(C, align(64))]
+    struct TileConfig([u8; 64]);
+
+    #[repr(C, align(64))]
+    struct Sums([i32; 4 * 256]);
+
+    /// One cache line.
+    #[derive(Clone, Copy)]
+    #[repr(C, align(64))]
+    struct Line([u8; 64]);
+
+    /// PANEL (32) rows × every channel, two blocks of 16 channels at a time: a 2 × 2 grid of
+    /// 16 × 16 sums per pass over k, 64 inputs per step.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn panel(l: &Int8Linear, xq: &[u8], xs: &[RowScale], y: &mut [f32], rows: usize) {
+        debug_assert_eq!(PANEL, 32);
+        debug_assert!(xq.len() >= PANEL * l.kp && l.packed.len() >= l.n.div_ceil(2 * NB) * 2 * l.kp * NB);
+        let mut cfg = TileConfig([0; 64]);
+        cfg.0[0] = 1;
+        for t in 0..8 {
+            cfg.0[16 + 2 * t] = 64; // bytes per row (u16, little-endian)
+            cfg.0[48 + t] = 16; // rows
+        }
+        asm!("ldtilecfg [{}]", in(reg) cfg.0.as_ptr(), options(nostack, readonly));
+        let (kp, n) = (l.kp, l.n);
+        let nblocks = n.div_ceil(NB);
+        let mut sums = Sums([0; 4 * 256]);
+        // The panel's rows regrouped as tiles: for each step of 64 inputs, the two 16 × 64 A tiles
+        // side by side (2 KiB), so every tile load reads 16 consecutive cache lines in the order
+        // the loop walks them instead of 16 rows kp bytes apart. The regrouping is PANEL × kp
+        // bytes, read once for n / 32 passes over them.
+        let steps = kp / 64;
+        let mut a = vec![Line([0; 64]); steps * 32];
+        for r in 0..PANEL {
+            for t in 0..steps {
+                a[(t * 2 + r / 16) * 16 + r % 16].0.copy_from_slice(&xq[r * kp + t * 64..r * kp + t * 64 + 64]);
+            }
+        }
+        let ap = a.as_ptr() as *const u8;
+        let mut b0 = 0;
+        while b0 < nblocks {
+            let w0 = l.packed.as_ptr().add(b0 * kp * NB);
+            let w1 = w0.add(kp * NB);
+            asm!("tilezero tmm0", "tilezero tmm1", "tilezero tmm2", "tilezero tmm3", options(nostack, nomem));
+            for t in 0..steps {
+                asm!(
+                    "tileloadd tmm4, [{x0} + {sx}*1]",
+                    "tileloadd tmm5, [{x1} + {sx}*1]",
+                    "tileloadd tmm6, [{w0} + {sw}*1]",
+                    "tileloadd tmm7, [{w1} + {sw}*1]",
+                    "tdpbusd tmm0, tmm4, tmm6",
+                    "tdpbusd tmm1, tmm4, tmm7",
+                    "tdpbusd tmm2, tmm5, tmm6",
+                    "tdpbusd tmm3, tmm5, tmm7",
+                    x0 = in(reg) ap.add(t * 2048),
+                    x1 = in(reg) ap.add(t * 2048 + 1024),
+                    w0 = in(reg) w0.add(t * 16 * 64),
+                    w1 = in(reg) w1.add(t * 16 * 64),
+                    sx = in(reg) 64usize,
+                    sw = in(reg) 64usize,
+                    options(nostack, readonly),
+                );
+            }
+            let sp = sums.0.as_mut_ptr();
+            asm!(
+                "tilestored [{p0} + {s}*1], tmm0",
+                "tilestored [{p1} + {s}*1], tmm1",
+                "tilestored [{p2} + {s}*1], tmm2",
+                "tilestored [{p3} + {s}*1], tmm3",
+                p0 = in(reg) sp,
+                p1 = in(reg) sp.add(256),
+                p2 = in(reg) sp.add(512),
+                p3 = in(reg) sp.add(768),
+                s = in(reg) 64usize,
+                options(nostack),
+            );
+            for r in 0..rows {
+                for c in 0..2.min(nblocks - b0) {
+                    let tile = (r / 16) * 2 + c;
+                    let acc = std::arch::x86_64::_mm512_loadu_si512(sums.0.as_ptr().add(tile * 256 + (r % 16) * 16) as *const _);
+                    super::avx512::store_row(l, acc, xs[r], y, r, b0 + c);
+                }
+            }
+            b0 += 2;
+        }
+        asm!("tilerelease", options(nostack, nomem));
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
-    use super::{Int8Linear, MR, NB, NT};
+    use super::{Int8Linear, RowScale, MR, NB, NT};
     use std::arch::x86_64::*;
 
     #[target_feature(enable = "avx512f,avx512vnni")]
-    pub unsafe fn panel(l: &Int8Linear, xq: &[u8], xs: &[f32], y: &mut [f32], rows: usize) {
+    pub unsafe fn panel(l: &Int8Linear, xq: &[u8], xs: &[RowScale], y: &mut [f32], rows: usize) {
         let nblocks = l.n.div_ceil(NB);
         let mut b0 = 0;
         while b0 < nblocks {
@@ -217,7 +402,7 @@ mod avx512 {
     }
 
     #[target_feature(enable = "avx512f,avx512vnni")]
-    unsafe fn tile_n<const R: usize>(l: &Int8Linear, xq: &[u8], xs: &[f32], y: &mut [f32], r0: usize, b0: usize, nt: usize) {
+    unsafe fn tile_n<const R: usize>(l: &Int8Linear, xq: &[u8], xs: &[RowScale], y: &mut [f32], r0: usize, b0: usize, nt: usize) {
         match nt {
             4 => tile::<R, 4>(l, xq, xs, y, r0, b0),
             3 => tile::<R, 3>(l, xq, xs, y, r0, b0),
@@ -228,7 +413,7 @@ mod avx512 {
 
     /// R rows × C channel blocks of 16, over all of k.
     #[target_feature(enable = "avx512f,avx512vnni")]
-    unsafe fn tile<const R: usize, const C: usize>(l: &Int8Linear, xq: &[u8], xs: &[f32], y: &mut [f32], r0: usize, b0: usize) {
+    unsafe fn tile<const R: usize, const C: usize>(l: &Int8Linear, xq: &[u8], xs: &[RowScale], y: &mut [f32], r0: usize, b0: usize) {
         let kp = l.kp;
         let groups = kp / 4;
         let mut acc = [[_mm512_setzero_si512(); C]; R];
@@ -246,21 +431,28 @@ mod avx512 {
                 }
             }
         }
-        let n = l.n;
         for (r, ar) in acc.iter().enumerate() {
-            let sx = _mm512_set1_ps(xs[r0 + r]);
             for (c, a) in ar.iter().enumerate() {
-                let c0 = (b0 + c) * NB;
-                let live = (n - c0).min(NB);
-                let mask: __mmask16 = if live == NB { 0xffff } else { ((1u32 << live) - 1) as __mmask16 };
-                let off = _mm512_maskz_loadu_epi32(mask, l.offset.as_ptr().add(c0) as *const _);
-                let sw = _mm512_maskz_loadu_ps(mask, l.scale.as_ptr().add(c0));
-                let b = _mm512_maskz_loadu_ps(mask, l.bias.as_ptr().add(c0));
-                let v = _mm512_cvtepi32_ps(_mm512_sub_epi32(*a, off));
-                let out = _mm512_fmadd_ps(v, _mm512_mul_ps(sx, sw), b);
-                _mm512_mask_storeu_ps(y.as_mut_ptr().add((r0 + r) * n + c0), mask, out);
+                store_row(l, *a, xs[r0 + r], y, r0 + r, b0 + c);
             }
         }
+    }
+
+    /// One row's 16 integer sums of channel block `blk` to f32 in y: undo both scales and the
+    /// row's minimum, add the bias (the last block may be partly outside n).
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn store_row(l: &Int8Linear, acc: __m512i, xs: RowScale, y: &mut [f32], row: usize, blk: usize) {
+        let n = l.n;
+        let c0 = blk * NB;
+        let live = (n - c0).min(NB);
+        let mask: __mmask16 = if live == NB { 0xffff } else { ((1u32 << live) - 1) as __mmask16 };
+        let ws = _mm512_maskz_loadu_ps(mask, l.wsum.as_ptr().add(c0));
+        let sw = _mm512_maskz_loadu_ps(mask, l.scale.as_ptr().add(c0));
+        let b = _mm512_maskz_loadu_ps(mask, l.bias.as_ptr().add(c0));
+        let v = _mm512_cvtepi32_ps(acc);
+        let out = _mm512_fmadd_ps(v, _mm512_mul_ps(_mm512_set1_ps(xs.step), sw), _mm512_fmadd_ps(_mm512_set1_ps(xs.lo), ws, b));
+        _mm512_mask_storeu_ps(y.as_mut_ptr().add(row * n + c0), mask, out);
     }
 }
 
@@ -291,10 +483,10 @@ mod tests {
                 }
             }
             assert!(worst < 0.05, "{m}x{n}x{k}: error {worst}");
-            // the SIMD kernel and the portable loop agree exactly (same integer sums)
-            let kp = k.div_ceil(4) * 4;
-            let mut xq = vec![128u8; m * kp];
-            let mut xs = vec![0f32; m];
+            // the SIMD kernel (AMX or VNNI) and the portable loop agree (same integer sums)
+            let kp = l.kp;
+            let mut xq = vec![0u8; m * kp];
+            let mut xs = vec![RowScale::default(); m];
             for r in 0..m {
                 xs[r] = quantize_row_generic(&x[r * k..(r + 1) * k], &mut xq[r * kp..(r + 1) * kp]);
             }
@@ -314,6 +506,22 @@ mod tests {
             let sa = quantize_row(&row, &mut a);
             let sb = quantize_row_generic(&row, &mut b);
             assert_eq!((sa, &a), (sb, &b), "n {n}");
+        }
+    }
+
+    /// A row after GELU spans [-0.17, max]: every value comes back within half a step of
+    /// (max - min) / 255, about half the error of a symmetric ±max/127 grid.
+    #[test]
+    fn a_one_sided_row_uses_all_256_levels_of_its_range() {
+        let mut seed = 11u64;
+        let row: Vec<f32> = (0..384).map(|i| if i == 5 { 6.0 } else { (lcg(&mut seed) + 1.0) * 1.5 - 0.17 }).collect();
+        let mut q = vec![0u8; row.len()];
+        let rs = quantize_row(&row, &mut q);
+        let lo = row.iter().cloned().fold(f32::INFINITY, f32::min);
+        assert!((rs.step - (6.0 - lo) / 255.0).abs() < 1e-6);
+        assert_eq!((q.iter().min(), q.iter().max()), (Some(&0), Some(&255)));
+        for (&v, &a) in row.iter().zip(&q) {
+            assert!((rs.step * a as f32 + rs.lo - v).abs() <= rs.step * 0.5 + 1e-6, "{v} -> {a}");
         }
     }
 

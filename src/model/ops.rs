@@ -74,6 +74,89 @@ fn gelu_slice(o: &mut [f32], i: &[f32]) {
     gelu_slice_generic(o, i)
 }
 
+/// GELU in place, on rows a linear layer has just written (still in cache): the same function
+/// as [`gelu`], so the fused and unfused paths give the same numbers.
+pub(crate) fn gelu_in_place(x: &mut [f32]) {
+    #[inline(always)]
+    fn generic(x: &mut [f32]) {
+        for v in x.iter_mut() {
+            *v = gelu1(*v);
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn avx512(x: &mut [f32]) {
+        generic(x)
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn avx2(x: &mut [f32]) {
+        generic(x)
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has the features the function is compiled for.
+            return unsafe { avx512(x) };
+        }
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: as above.
+            return unsafe { avx2(x) };
+        }
+    }
+    generic(x)
+}
+
+/// `x = LayerNorm(x + y)` row by row (rows of `w.len()`), in place: the residual sum and the
+/// norm in one pass over rows that are in cache, where candle would write the sum, then read it
+/// twice more. Mean and variance are taken in f64 per row, as exact as the f32 inputs allow.
+pub(crate) fn add_layer_norm(x: &mut [f32], y: &[f32], w: &[f32], b: &[f32], eps: f32) {
+    let h = w.len();
+    assert!(h > 0 && x.len() == y.len() && x.len() % h == 0 && b.len() == h);
+    #[inline(always)]
+    fn rows(x: &mut [f32], y: &[f32], w: &[f32], b: &[f32], eps: f32) {
+        let h = w.len();
+        for (xr, yr) in x.chunks_exact_mut(h).zip(y.chunks_exact(h)) {
+            let mut acc = [0f32; LANES];
+            for (xc, yc) in xr.chunks_mut(LANES).zip(yr.chunks(LANES)) {
+                for j in 0..xc.len() {
+                    xc[j] += yc[j];
+                    acc[j] += xc[j];
+                }
+            }
+            let mean = acc.iter().map(|&v| v as f64).sum::<f64>() / h as f64;
+            let m = mean as f32;
+            let mut sq = [0f32; LANES];
+            for xc in xr.chunks(LANES) {
+                for j in 0..xc.len() {
+                    let d = xc[j] - m;
+                    sq[j] += d * d;
+                }
+            }
+            let var = sq.iter().map(|&v| v as f64).sum::<f64>() / h as f64;
+            let inv = (1.0 / (var + eps as f64).sqrt()) as f32;
+            for ((v, &wj), &bj) in xr.iter_mut().zip(w).zip(b) {
+                *v = (*v - m) * inv * wj + bj;
+            }
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn avx512(x: &mut [f32], y: &[f32], w: &[f32], b: &[f32], eps: f32) {
+        rows(x, y, w, b, eps)
+    }
+    let f = |x: &mut [f32], y: &[f32]| {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has the feature the function is compiled for.
+            return unsafe { avx512(x, y, w, b, eps) };
+        }
+        rows(x, y, w, b, eps)
+    };
+    // 32 rows per task: enough work to be worth a split, and both cores busy at 1 × 128.
+    x.par_chunks_mut(32 * h).zip(y.par_chunks(32 * h)).for_each(|(xc, yc)| f(xc, yc));
+}
+
 /// Lanes of the reductions below: a float fold is sequential (no reassociation), so the max and
 /// the sum are kept per lane and combined at the end.
 const LANES: usize = 16;
@@ -205,6 +288,36 @@ pub fn attention_softmax(att: &Tensor, lens: Option<&[usize]>, mask: Option<&Ten
 #[cfg(test)]
 mod tests {
     use super::*;
+    /// The fused residual + LayerNorm against a plain f64 computation.
+    #[test]
+    fn add_layer_norm_matches_the_definition() {
+        let h = 40;
+        let x0: Vec<f32> = (0..3 * h).map(|i| ((i * 29) % 17) as f32 * 0.3 - 2.0).collect();
+        let y: Vec<f32> = (0..3 * h).map(|i| ((i * 13) % 7) as f32 * 0.5 - 1.0).collect();
+        let w: Vec<f32> = (0..h).map(|i| 1.0 + i as f32 * 0.01).collect();
+        let b: Vec<f32> = (0..h).map(|i| i as f32 * -0.02).collect();
+        let mut x = x0.clone();
+        add_layer_norm(&mut x, &y, &w, &b, 1e-12);
+        for r in 0..3 {
+            let s: Vec<f64> = (0..h).map(|j| x0[r * h + j] as f64 + y[r * h + j] as f64).collect();
+            let m = s.iter().sum::<f64>() / h as f64;
+            let v = s.iter().map(|a| (a - m) * (a - m)).sum::<f64>() / h as f64;
+            for j in 0..h {
+                let want = (s[j] - m) / (v + 1e-12).sqrt() * w[j] as f64 + b[j] as f64;
+                assert!((x[r * h + j] as f64 - want).abs() < 1e-5, "row {r} col {j}");
+            }
+        }
+    }
+
+    #[test]
+    fn gelu_in_place_equals_the_gelu_op() {
+        let v: Vec<f32> = (0..1000).map(|i| i as f32 * 0.013 - 6.5).collect();
+        let op = gelu(&Tensor::new(v.as_slice(), &candle_core::Device::Cpu).unwrap()).unwrap().to_vec1::<f32>().unwrap();
+        let mut w = v.clone();
+        gelu_in_place(&mut w);
+        assert_eq!(op, w);
+    }
+
     #[test]
     fn softmax_rows_of_every_length_sum_to_one() {
         for n in [1usize, 5, 16, 17, 40, 128] {
