@@ -32,7 +32,7 @@ fn write_tokenizer(dir: &Path) -> usize {
     let n = vocab.len();
     let model = Unigram::from(vocab, Some(3), false).unwrap();
     let mut tk = tokenizers::Tokenizer::new(model);
-    tk.with_normalizer(Some(NFKC));
+    tk.with_normalizer(Some(NFKC)).expect("NFKC normalizer");
     tk.with_pre_tokenizer(Some(Metaspace::new('▁', PrependScheme::Always, true)));
     tk.save(dir.join("tokenizer.json"), false).unwrap();
     n

@@ -37,8 +37,9 @@ fn committed_heads_keep_their_quality_on_the_corpus_test_split() {
     let refs: Vec<&fit::Prepared> = prepared.iter().collect();
     let s = fit::evaluate(&heads, &refs).unwrap();
     eprintln!("corpus test split, precision {:?}: {s:?}", engine.opts.precision);
-    // Measured 0.859 / 0.881 / 0.759 when the heads were trained; the role and tone floors are
-    // issue 5's targets, so a regression below them shows here.
+    // Measured 0.862 / 0.881 / 0.759 in f32 and 0.860 / 0.875 / 0.751 in int8 (what `auto` picks
+    // on a CPU with AMX or AVX-512 VNNI); the role and tone floors are issue 5's targets, so a
+    // regression below them shows here.
     assert!(s.entity_f1 >= 0.83, "{s:?}");
     assert!(s.role_accuracy >= 0.85, "{s:?}");
     assert!(s.tone_macro_f1 >= 0.75, "{s:?}");

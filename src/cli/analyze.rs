@@ -58,7 +58,7 @@ pub struct ModelArgs {
     /// auto, cpu, cuda[:N] or metal
     #[arg(long, default_value = "auto")]
     pub device: String,
-    /// Encoder arithmetic: auto (f32 on CPU, f16 on GPU), f32, f16, bf16, int8, q8_0, q4_0
+    /// Encoder arithmetic: auto (int8 on a CPU with AMX or AVX-512 VNNI, else f32; f16 on GPU), f32, f16, bf16, int8, q8_0, q4_0
     #[arg(long, default_value = "auto")]
     pub precision: String,
 }

@@ -3,7 +3,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use crate::model::{CachedChunk, DeviceChoice, Engine, ModelSource};
+use crate::model::{CachedChunk, DeviceChoice, Engine, EngineOptions, ModelSource, Precision};
 use crate::reading::{features, heads::AdapterMeta, heads::TaskHeads};
 use crate::train::{adapt, corpus, fit};
 
@@ -49,6 +49,10 @@ pub struct Args {
     /// Only score the heads in --out on the corpus's dev and test splits; write nothing
     #[arg(long)]
     score_only: bool,
+    /// Encoder precision for --score-only (f32, int8, auto: what `analyze` would pick); training
+    /// always reads the corpus in f32
+    #[arg(long, default_value = "f32")]
+    precision: String,
     /// Take the encoder adapter of the heads in DIR instead of training one, and fit only the heads on it
     #[arg(long, value_name = "DIR")]
     adapter_from: Option<PathBuf>,
@@ -100,7 +104,10 @@ pub fn run(a: Args) -> Result<()> {
     anyhow::ensure!(errs.is_empty(), "the corpus has {} problem(s); run `veille corpus check`:\n{}", errs.len(), errs.join("\n"));
     let source = ModelSource::parse(&a.model)?;
     let device: DeviceChoice = a.device.parse()?;
-    let mut engine = Engine::load(&source, device).context("loading the base encoder")?;
+    let precision = if a.score_only { a.precision.parse::<Precision>().map_err(anyhow::Error::msg)? } else { Precision::F32 };
+    anyhow::ensure!(a.score_only || a.precision == "f32", "--precision applies to --score-only; training reads the corpus in f32");
+    let opts = EngineOptions { precision, ..EngineOptions::default() };
+    let mut engine = Engine::load_with(&source, device, opts).context("loading the base encoder")?;
     let given_rule = a.doc_tone_rule.as_deref().map(parse_rule).transpose()?;
     if a.score_only {
         let (heads, prepared) = read_with_heads(&a.out, &mut engine, &docs)?;

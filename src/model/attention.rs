@@ -148,22 +148,48 @@ unsafe fn block_avx512(x: &Heads, i0: usize, rows: usize, out: &mut [f32]) {
                 }
                 jb += if two { 2 * KB } else { KB };
             }
+            // Unnormalised probabilities; 1/sum is applied to the d outputs instead of the n
+            // probabilities.
+            let mut inv = [0f32; 4];
             for r in 0..gr {
-                super::ops::softmax_slice(&mut p[r * np..r * np + n], &s[r * np..r * np + n]);
+                inv[r] = 1.0 / super::ops::exp_shifted_avx512(&mut p[r * np..r * np + n], &s[r * np..r * np + n]);
             }
-            // Values: four rows × 16 columns per pass, four independent sums in registers.
-            for c0 in (0..d).step_by(KB) {
-                let mut acc = [_mm512_setzero_ps(); 4];
+            let pp = p.as_ptr();
+            let mut c0 = 0;
+            // Values: four rows × 32 columns per pass over the keys (each broadcast probability
+            // feeds two FMAs), eight independent sums in registers; then 16 columns if d asks.
+            // SAFETY: v holds n rows of d values; c0 + width <= d; p holds 4 rows of np.
+            while c0 + 2 * KB <= d {
+                let mut acc = [_mm512_setzero_ps(); 8];
                 for j in 0..n {
-                    // SAFETY: v holds n rows of d values; c0 + KB <= d; p holds 4 rows of np.
-                    let vv = _mm512_loadu_ps(v.as_ptr().add(j * d + c0));
+                    let v0 = _mm512_loadu_ps(v.as_ptr().add(j * d + c0));
+                    let v1 = _mm512_loadu_ps(v.as_ptr().add(j * d + c0 + KB));
                     for r in 0..4 {
-                        acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(*p.as_ptr().add(r * np + j)), vv, acc[r]);
+                        let pj = _mm512_set1_ps(*pp.add(r * np + j));
+                        acc[r] = _mm512_fmadd_ps(pj, v0, acc[r]);
+                        acc[4 + r] = _mm512_fmadd_ps(pj, v1, acc[4 + r]);
                     }
                 }
-                for (r, a) in acc.iter().enumerate().take(gr) {
-                    _mm512_storeu_ps(out.as_mut_ptr().add((g + r) * h + hd * d + c0), *a);
+                for r in 0..gr {
+                    let o = out.as_mut_ptr().add((g + r) * h + hd * d + c0);
+                    let sc = _mm512_set1_ps(inv[r]);
+                    _mm512_storeu_ps(o, _mm512_mul_ps(acc[r], sc));
+                    _mm512_storeu_ps(o.add(KB), _mm512_mul_ps(acc[4 + r], sc));
                 }
+                c0 += 2 * KB;
+            }
+            while c0 < d {
+                let mut acc = [_mm512_setzero_ps(); 4];
+                for j in 0..n {
+                    let vv = _mm512_loadu_ps(v.as_ptr().add(j * d + c0));
+                    for r in 0..4 {
+                        acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(*pp.add(r * np + j)), vv, acc[r]);
+                    }
+                }
+                for r in 0..gr {
+                    _mm512_storeu_ps(out.as_mut_ptr().add((g + r) * h + hd * d + c0), _mm512_mul_ps(acc[r], _mm512_set1_ps(inv[r])));
+                }
+                c0 += KB;
             }
         }
     }

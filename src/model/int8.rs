@@ -181,6 +181,7 @@ fn quantize_row_generic(row: &[f32], q: &mut [u8]) -> RowScale {
     }
     let rs = row_scale(lo, hi);
     let inv = 1.0 / rs.step;
+    let lo = rs.lo;
     for (o, &v) in q.iter_mut().zip(row) {
         *o = ((v - lo) * inv).round_ties_even().clamp(0.0, 255.0) as u8;
     }
@@ -208,6 +209,7 @@ unsafe fn quantize_row_avx512(row: &[f32], q: &mut [u8]) -> RowScale {
         .fold((_mm512_reduce_min_ps(vlo), _mm512_reduce_max_ps(vhi)), |(a, b), &v| (a.min(v), b.max(v)));
     let rs = row_scale(lo, hi);
     let inv = 1.0 / rs.step;
+    let lo = rs.lo;
     let (vinv, vl) = (_mm512_set1_ps(inv), _mm512_set1_ps(lo));
     let (zero, top) = (_mm512_setzero_si512(), _mm512_set1_epi32(255));
     for c in (0..body).step_by(16) {
@@ -229,6 +231,12 @@ fn quantize_row(row: &[f32], q: &mut [u8]) -> RowScale {
         return unsafe { quantize_row_avx512(row, q) };
     }
     quantize_row_generic(row, q)
+}
+
+/// Whether this CPU runs int8 products with a matrix unit (AMX-INT8 or AVX-512 VNNI) rather than
+/// the portable loop.
+pub fn has_fast_kernel() -> bool {
+    kernel_name() != "portable"
 }
 
 /// Which int8 kernel this CPU runs (for benchmarks and logs).
