@@ -610,7 +610,13 @@ impl BertEncoder {
         let missing = || candle_core::Error::Msg("host layer path: a layer lost its CPU kernels".into());
         for l in layers {
             let qkv = l.qkv.host_rows(&xv, m, false).ok_or_else(missing)?;
-            let ctx = super::attention::attend(&qkv, b, t, nh, d, &lens);
+            let ctx = match &l.qkv {
+                // int8 layers: the attention products on bf16 tiles where the CPU has them.
+                #[cfg(target_arch = "x86_64")]
+                Lin::Int8(_) => super::attention_bf16::attend(&qkv, b, t, nh, d, &lens),
+                _ => None,
+            }
+            .unwrap_or_else(|| super::attention::attend(&qkv, b, t, nh, d, &lens));
             drop(qkv);
             let a = l.ao.host_rows(&ctx, m, false).ok_or_else(missing)?;
             let (w, bias) = l.aln.host.as_ref().ok_or_else(missing)?;

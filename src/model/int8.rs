@@ -259,40 +259,17 @@ mod amx {
     use std::arch::asm;
     use std::sync::OnceLock;
 
-    /// AMX-INT8 on the CPU, and the kernel's permission to use the 8 KiB tile state (Linux hands
-    /// it out only on request). `VEILLE_INT8_KERNEL=vnni` turns it off, to compare.
+    /// AMX-INT8 on the CPU with the tile state granted. `VEILLE_INT8_KERNEL=vnni` turns it off,
+    /// to compare.
     pub fn available() -> bool {
         static OK: OnceLock<bool> = OnceLock::new();
         *OK.get_or_init(|| {
-            if std::env::var("VEILLE_INT8_KERNEL").is_ok_and(|v| v.eq_ignore_ascii_case("vnni")) {
-                return false;
-            }
-            if !std::is_x86_feature_detected!("avx512f") {
-                return false;
-            }
-            let l7 = std::arch::x86_64::__cpuid_count(7, 0);
-            let (tile, int8) = ((l7.edx >> 24) & 1 == 1, (l7.edx >> 25) & 1 == 1);
-            tile && int8 && request_tile_state()
+            !std::env::var("VEILLE_INT8_KERNEL").is_ok_and(|v| v.eq_ignore_ascii_case("vnni")) && crate::model::amx::int8()
         })
     }
 
-    #[cfg(target_os = "linux")]
-    fn request_tile_state() -> bool {
-        const ARCH_REQ_XCOMP_PERM: libc::c_long = 0x1023;
-        const XFEATURE_XTILEDATA: libc::c_long = 18;
-        // SAFETY: a plain system call with integer arguments.
-        unsafe { libc::syscall(libc::SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0 }
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    fn request_tile_state() -> bool {
-        false
-    }
-
-    /// Palette 1; tiles 0-3 hold i32 sums (16 × 16), 4-5 rows of x (16 × 64 u8), 6-7 weights
-    /// (16 groups of 4 inputs × 16 channels, i8).
-    #[repr(C, align(64))]
-    struct TileConfig([u8; 64]);
+    // Tiles 0-3 hold i32 sums (16 × 16), 4-5 rows of x (16 × 64 u8), 6-7 weights (16 groups of
+    // 4 inputs × 16 channels, i8).
 
     #[repr(C, align(64))]
     struct Sums([i32; 4 * 256]);
@@ -308,12 +285,7 @@ mod amx {
     pub unsafe fn panel(l: &Int8Linear, xq: &[u8], xs: &[RowScale], y: &mut [f32], rows: usize) {
         debug_assert_eq!(PANEL, 32);
         debug_assert!(xq.len() >= PANEL * l.kp && l.packed.len() >= l.n.div_ceil(2 * NB) * 2 * l.kp * NB);
-        let mut cfg = TileConfig([0; 64]);
-        cfg.0[0] = 1;
-        for t in 0..8 {
-            cfg.0[16 + 2 * t] = 64; // bytes per row (u16, little-endian)
-            cfg.0[48 + t] = 16; // rows
-        }
+        let cfg = crate::model::amx::TileConfig::full();
         asm!("ldtilecfg [{}]", in(reg) cfg.0.as_ptr(), options(nostack, readonly));
         let (kp, n) = (l.kp, l.n);
         let nblocks = n.div_ceil(NB);

@@ -34,8 +34,12 @@
 //!   with any layer range (`Encoder::Bert(b)` in `engine.encoder`).
 //! * [`registry`]: `list_models`, `list_report`, `fetch_packaged` for `veille models`.
 //! * [`bench`]: `run_bench` for `veille bench`.
+#[cfg(target_arch = "x86_64")]
+mod amx;
 pub mod arch;
 pub mod attention;
+#[cfg(target_arch = "x86_64")]
+mod attention_bf16;
 pub mod bench;
 pub mod bert;
 pub mod device;
