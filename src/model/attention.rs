@@ -7,10 +7,12 @@
 use candle_core::{CpuStorage, CustomOp1, DType, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-/// Query rows per task (and per register block of the score loop: 4).
+/// Query rows per task.
 const ROWS: usize = 16;
 /// Keys per score vector (one 512-bit register of f32).
 const KB: usize = 16;
+/// Query rows per register block of the AVX-512 kernel.
+const G: usize = 8;
 
 /// `qkv`: (b, t, 3h) row-major with h = nh × d, Q already scaled by 1/√d; `lens[i]`: real tokens
 /// of sequence i (right padding). Returns the context (b, t, h).
@@ -115,74 +117,75 @@ unsafe fn block_avx512(x: &Heads, i0: usize, rows: usize, out: &mut [f32]) {
         return block_generic(x, i0, rows, out);
     }
     let row3 = 3 * h;
-    let mut s = vec![0f32; 4 * np];
-    let mut p = vec![0f32; 4 * np];
+    let mut s = vec![0f32; G * np];
+    let mut p = vec![0f32; G * np];
     for hd in 0..nh {
         let kt = &kt[hd * d * np..(hd + 1) * d * np];
         let v = &v[hd * n * d..(hd + 1) * n * d];
-        for g in (0..rows).step_by(4) {
-            let gr = (rows - g).min(4);
+        for g in (0..rows).step_by(G) {
+            let gr = (rows - g).min(G);
             let qp = |r: usize| seq.as_ptr().add((i0 + g + r.min(gr - 1)) * row3 + hd * d);
-            let q = [qp(0), qp(1), qp(2), qp(3)];
-            // Scores: four query rows × two blocks of 16 keys, eight independent sums in registers.
+            let q: [*const f32; G] = std::array::from_fn(qp);
+            // Scores: G query rows × two blocks of 16 keys, 2G independent sums in registers.
             let mut jb = 0;
             while jb < np {
                 let two = jb + 2 * KB <= np;
-                let mut a = [_mm512_setzero_ps(); 8];
+                let mut a = [_mm512_setzero_ps(); 2 * G];
                 for c in 0..d {
                     // SAFETY: kt holds d rows of np keys; jb + KB (or 2 KB when `two`) <= np.
                     let k0 = _mm512_loadu_ps(kt.as_ptr().add(c * np + jb));
                     let k1 = if two { _mm512_loadu_ps(kt.as_ptr().add(c * np + jb + KB)) } else { k0 };
-                    for r in 0..4 {
+                    for r in 0..G {
                         let x = _mm512_set1_ps(*q[r].add(c));
                         a[r] = _mm512_fmadd_ps(x, k0, a[r]);
-                        a[4 + r] = _mm512_fmadd_ps(x, k1, a[4 + r]);
+                        a[G + r] = _mm512_fmadd_ps(x, k1, a[G + r]);
                     }
                 }
                 let sp = s.as_mut_ptr();
-                for r in 0..4 {
+                for r in 0..G {
                     _mm512_storeu_ps(sp.add(r * np + jb), a[r]);
                     if two {
-                        _mm512_storeu_ps(sp.add(r * np + jb + KB), a[4 + r]);
+                        _mm512_storeu_ps(sp.add(r * np + jb + KB), a[G + r]);
                     }
                 }
                 jb += if two { 2 * KB } else { KB };
             }
             // Unnormalised probabilities; 1/sum is applied to the d outputs instead of the n
             // probabilities.
-            let mut inv = [0f32; 4];
+            let mut inv = [0f32; G];
             for r in 0..gr {
                 inv[r] = 1.0 / super::ops::exp_shifted_avx512(&mut p[r * np..r * np + n], &s[r * np..r * np + n]);
             }
             let pp = p.as_ptr();
             let mut c0 = 0;
-            // Values: four rows × 32 columns per pass over the keys (each broadcast probability
-            // feeds two FMAs), eight independent sums in registers; then 16 columns if d asks.
-            // SAFETY: v holds n rows of d values; c0 + width <= d; p holds 4 rows of np.
+            // Values: G rows × 32 columns per pass over the keys (each broadcast probability
+            // feeds two FMAs), 2G independent sums in registers; then 16 columns if d asks.
+            // Rows past gr work on stale probabilities and are never stored.
+            // SAFETY: v holds n rows of d values; c0 + width <= d; p holds G rows of np.
             while c0 + 2 * KB <= d {
-                let mut acc = [_mm512_setzero_ps(); 8];
+                let mut acc = [_mm512_setzero_ps(); 2 * G];
                 for j in 0..n {
                     let v0 = _mm512_loadu_ps(v.as_ptr().add(j * d + c0));
                     let v1 = _mm512_loadu_ps(v.as_ptr().add(j * d + c0 + KB));
-                    for r in 0..4 {
+                    for r in 0..G {
                         let pj = _mm512_set1_ps(*pp.add(r * np + j));
                         acc[r] = _mm512_fmadd_ps(pj, v0, acc[r]);
-                        acc[4 + r] = _mm512_fmadd_ps(pj, v1, acc[4 + r]);
+                        acc[G + r] = _mm512_fmadd_ps(pj, v1, acc[G + r]);
                     }
                 }
                 for r in 0..gr {
                     let o = out.as_mut_ptr().add((g + r) * h + hd * d + c0);
                     let sc = _mm512_set1_ps(inv[r]);
                     _mm512_storeu_ps(o, _mm512_mul_ps(acc[r], sc));
-                    _mm512_storeu_ps(o.add(KB), _mm512_mul_ps(acc[4 + r], sc));
+                    _mm512_storeu_ps(o.add(KB), _mm512_mul_ps(acc[G + r], sc));
                 }
                 c0 += 2 * KB;
             }
             while c0 < d {
-                let mut acc = [_mm512_setzero_ps(); 4];
+                let mut acc = [_mm512_setzero_ps(); G];
                 for j in 0..n {
                     let vv = _mm512_loadu_ps(v.as_ptr().add(j * d + c0));
-                    for r in 0..4 {
+                    for r in 0..G {
                         acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(*pp.add(r * np + j)), vv, acc[r]);
                     }
                 }
