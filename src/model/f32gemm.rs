@@ -71,9 +71,9 @@ impl PackedLinear {
         assert_eq!(x.len(), m * self.k);
         let (k, n) = (self.k, self.n);
         let mut y = vec![0f32; m * n];
-        const PANEL: usize = 24;
-        y.par_chunks_mut(PANEL * n).enumerate().for_each(|(p, yp)| {
-            let r0 = p * PANEL;
+        let panel = panel_rows(m, rayon::current_num_threads());
+        y.par_chunks_mut(panel * n).enumerate().for_each(|(p, yp)| {
+            let r0 = p * panel;
             let rows = yp.len() / n;
             self.panel(&x[r0 * k..(r0 + rows) * k], yp, rows);
             if gelu {
@@ -106,6 +106,16 @@ impl PackedLinear {
             }
         }
     }
+}
+
+/// Rows per parallel task: each task streams the whole weight once per pass, and the feed-forward
+/// weights (2.4 MB in f32) do not fit a core's L2, so tasks take up to 96 rows (a multiple of the
+/// kernel's MR) rather than 24, in a count that splits evenly over the threads.
+fn panel_rows(m: usize, threads: usize) -> usize {
+    const MAX: usize = 96;
+    let threads = threads.max(1);
+    let tasks = threads * m.div_ceil(threads * MAX).max(1);
+    m.div_ceil(tasks).div_ceil(MR).max(1) * MR
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -180,6 +190,17 @@ mod avx512 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn panels_are_whole_kernel_tiles_and_split_evenly() {
+        assert_eq!(panel_rows(128, 2), 36);
+        assert_eq!(panel_rows(1024, 2), 90);
+        assert_eq!(panel_rows(1, 2), MR);
+        for m in [1usize, 7, 64, 130, 4096] {
+            let p = panel_rows(m, 2);
+            assert!(p % MR == 0 && p <= 96 && m.div_ceil(p) >= 2.min(m.div_ceil(MR)), "m {m}: {p}");
+        }
+    }
 
     #[test]
     fn packed_matmul_matches_the_plain_product_on_every_tail() {
