@@ -193,7 +193,7 @@ mod tests {
 
     #[test]
     fn panels_are_whole_kernel_tiles_and_split_evenly() {
-        assert_eq!(panel_rows(128, 2), 36);
+        assert_eq!(panel_rows(128, 2), 66);
         assert_eq!(panel_rows(1024, 2), 90);
         assert_eq!(panel_rows(1, 2), MR);
         for m in [1usize, 7, 64, 130, 4096] {
