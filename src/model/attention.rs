@@ -264,7 +264,7 @@ fn block_generic(x: &Heads, i0: usize, rows: usize, out: &mut [f32]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Straightforward attention in f64 for comparison.
@@ -290,7 +290,8 @@ mod tests {
         out
     }
 
-    fn data(len: usize, seed: u64) -> Vec<f32> {
+    /// Deterministic values in [-2, 2) (also used by the bf16 attention's tests).
+    pub(crate) fn data(len: usize, seed: u64) -> Vec<f32> {
         let mut x = seed;
         (0..len)
             .map(|_| {

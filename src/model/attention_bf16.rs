@@ -98,10 +98,6 @@ fn pack_head(seq: &[f32], h: usize, hd: usize, d: usize, n: usize, kp: &mut [u16
 #[target_feature(enable = "avx512f")]
 unsafe fn pack_head_avx512(seq: &[f32], h: usize, hd: usize, d: usize, n: usize, kp: &mut [u16], vp: &mut [u16]) {
     let (steps, cbs) = (d / 32, d / 16);
-    let round = |b: __m512i| {
-        let odd = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
-        _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(0x7fff)), odd), 16)
-    };
     // 32 rounded 16-bit values in order, from two vectors of 16 in the low halves of 32-bit lanes.
     let join = |a: __m512i, b: __m512i| _mm512_inserti64x4::<1>(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(a)), _mm512_cvtepi32_epi16(b));
     let rows = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(16));
@@ -111,10 +107,8 @@ unsafe fn pack_head_avx512(seq: &[f32], h: usize, hd: usize, d: usize, n: usize,
         let k = seq.as_ptr().add(j * 3 * h + h + hd * d);
         let (kb, kk) = (j / 16, j % 16);
         for step in 0..steps {
-            let (x0, x1) = (_mm512_loadu_ps(k.add(step * 32)), _mm512_loadu_ps(k.add(step * 32 + 16)));
-            let (h0, h1) = (round(_mm512_castps_si512(x0)), round(_mm512_castps_si512(x1)));
-            let back = |x: __m512, hv: __m512i| round(_mm512_castps_si512(_mm512_sub_ps(x, _mm512_castsi512_ps(_mm512_slli_epi32(hv, 16)))));
-            let (l0, l1) = (back(x0, h0), back(x1, h1));
+            let (h0, l0) = split16(_mm512_loadu_ps(k.add(step * 32)));
+            let (h1, l1) = split16(_mm512_loadu_ps(k.add(step * 32 + 16)));
             let at = (kb * steps + step) * 16 * 32 + kk * 2;
             _mm512_i32scatter_epi32::<4>(kh.as_mut_ptr().add(at) as *mut i32, rows, join(h0, h1));
             _mm512_i32scatter_epi32::<4>(kl.as_mut_ptr().add(at) as *mut i32, rows, join(l0, l1));
@@ -125,12 +119,29 @@ unsafe fn pack_head_avx512(seq: &[f32], h: usize, hd: usize, d: usize, n: usize,
         let v0 = seq.as_ptr().add(j * 3 * h + 2 * h + hd * d);
         let v1 = (j + 1 < n).then(|| seq.as_ptr().add((j + 1) * 3 * h + 2 * h + hd * d));
         for cb in 0..cbs {
-            let a = round(_mm512_castps_si512(_mm512_loadu_ps(v0.add(cb * 16))));
-            let b = v1.map_or(_mm512_setzero_si512(), |v1| round(_mm512_castps_si512(_mm512_loadu_ps(v1.add(cb * 16)))));
+            let a = round16(_mm512_loadu_ps(v0.add(cb * 16)));
+            let b = v1.map_or(_mm512_setzero_si512(), |v1| round16(_mm512_loadu_ps(v1.add(cb * 16))));
             let pair = _mm512_or_si512(a, _mm512_slli_epi32(b, 16));
             _mm512_storeu_si512(vp.as_mut_ptr().add(((ks * cbs + cb) * 16 + p) * 32) as *mut _, pair);
         }
     }
+}
+
+/// [`bf16`] of 16 lanes, each result in the low half of its 32-bit lane.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn round16(x: __m512) -> __m512i {
+    let b = _mm512_castps_si512(x);
+    let odd = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
+    _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(0x7fff)), odd), 16)
+}
+
+/// [`split`] of 16 lanes: (hi, lo) as [`round16`] lays them out.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn split16(x: __m512) -> (__m512i, __m512i) {
+    let hi = round16(x);
+    (hi, round16(_mm512_sub_ps(x, _mm512_castsi512_ps(_mm512_slli_epi32(hi, 16)))))
 }
 
 /// [`bf16`] over a slice, 16 at a time.
@@ -138,9 +149,7 @@ unsafe fn pack_head_avx512(seq: &[f32], h: usize, hd: usize, d: usize, n: usize,
 unsafe fn to_bf16(x: &[f32], out: &mut [u16]) {
     let mut i = 0;
     while i + 16 <= x.len() {
-        let b = _mm512_castps_si512(_mm512_loadu_ps(x.as_ptr().add(i)));
-        let odd = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
-        let r = _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(0x7fff)), odd), 16);
+        let r = round16(_mm512_loadu_ps(x.as_ptr().add(i)));
         _mm256_storeu_si256(out.as_mut_ptr().add(i) as *mut __m256i, _mm512_cvtepi32_epi16(r));
         i += 16;
     }
@@ -153,16 +162,10 @@ unsafe fn to_bf16(x: &[f32], out: &mut [u16]) {
 #[target_feature(enable = "avx512f")]
 unsafe fn split_bf16(x: &[f32], hi: &mut [u16], lo: &mut [u16]) {
     debug_assert!(x.len() % 16 == 0 && hi.len() == x.len() && lo.len() == x.len());
-    let round = |b: __m512i| {
-        let odd = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
-        _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(0x7fff)), odd), 16)
-    };
     for i in (0..x.len()).step_by(16) {
-        let v = _mm512_loadu_ps(x.as_ptr().add(i));
-        let h = round(_mm512_castps_si512(v));
-        let rest = _mm512_sub_ps(v, _mm512_castsi512_ps(_mm512_slli_epi32(h, 16)));
+        let (h, l) = split16(_mm512_loadu_ps(x.as_ptr().add(i)));
         _mm256_storeu_si256(hi.as_mut_ptr().add(i) as *mut __m256i, _mm512_cvtepi32_epi16(h));
-        _mm256_storeu_si256(lo.as_mut_ptr().add(i) as *mut __m256i, _mm512_cvtepi32_epi16(round(_mm512_castps_si512(rest))));
+        _mm256_storeu_si256(lo.as_mut_ptr().add(i) as *mut __m256i, _mm512_cvtepi32_epi16(l));
     }
 }
 
@@ -299,20 +302,12 @@ unsafe fn block(x: &Seq, i0: usize, rows: usize, out: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn data(len: usize, seed: u64) -> Vec<f32> {
-        let mut x = seed;
-        (0..len)
-            .map(|_| {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                ((x >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 4.0
-            })
-            .collect()
-    }
+    use crate::model::attention::tests::data;
 
     #[test]
     fn vector_bf16_matches_scalar_bf16() {
         if !std::is_x86_feature_detected!("avx512f") {
+            eprintln!("SKIP vector_bf16_matches_scalar_bf16: no AVX-512 on this CPU");
             return;
         }
         let x: Vec<f32> = data(37, 3).iter().map(|v| v * 1e-3).chain([1.0 + 1.0 / 256.0, 0.0, 65504.0]).collect();
@@ -331,6 +326,7 @@ mod tests {
     #[test]
     fn vector_packing_matches_scalar_packing() {
         if !std::is_x86_feature_detected!("avx512f") {
+            eprintln!("SKIP vector_packing_matches_scalar_packing: no AVX-512 on this CPU");
             return;
         }
         for &(nh, d, n) in &[(2usize, 32usize, 37usize), (1, 64, 16), (3, 32, 1)] {
