@@ -17,10 +17,18 @@ const G: usize = 8;
 /// `qkv`: (b, t, 3h) row-major with h = nh × d, Q already scaled by 1/√d; `lens[i]`: real tokens
 /// of sequence i (right padding). Returns the context (b, t, h).
 pub fn attend(qkv: &[f32], b: usize, t: usize, nh: usize, d: usize, lens: &[usize]) -> Vec<f32> {
+    let mut ctx = vec![0f32; b * t * nh * d];
+    attend_into(qkv, b, t, nh, d, lens, &mut ctx);
+    ctx
+}
+
+/// [`attend`] into `ctx` (b, t, h); its padded rows are set to zero, so a reused buffer reads
+/// the same as a fresh one.
+pub fn attend_into(qkv: &[f32], b: usize, t: usize, nh: usize, d: usize, lens: &[usize], ctx: &mut [f32]) {
     let h = nh * d;
     assert_eq!(qkv.len(), b * t * 3 * h);
     assert_eq!(lens.len(), b);
-    let mut ctx = vec![0f32; b * t * h];
+    assert_eq!(ctx.len(), b * t * h);
     ctx.par_chunks_mut(t * h).enumerate().for_each(|(bi, cseq)| {
         let n = lens[bi].clamp(1, t);
         let seq = &qkv[bi * t * 3 * h..(bi + 1) * t * 3 * h];
@@ -41,13 +49,14 @@ pub fn attend(qkv: &[f32], b: usize, t: usize, nh: usize, d: usize, lens: &[usiz
         cseq.par_chunks_mut(ROWS * h).enumerate().for_each(|(blk, out)| {
             let i0 = blk * ROWS;
             if i0 >= n {
+                out.fill(0.0);
                 return;
             }
+            out[(n - i0).min(ROWS) * h..].fill(0.0);
             let rows = (n - i0).min(ROWS);
             block(&Heads { seq, kt: &kt, v: &v, h, d, nh, n, np }, i0, rows, out);
         });
     });
-    ctx
 }
 
 /// One sequence's fused QKV rows and its gathered keys and values.
@@ -328,5 +337,16 @@ pub(crate) mod tests {
         let both = attend(&batch, 2, 23, nh, d, &[9, 23]);
         assert_eq!(&both[..9 * h], &alone[..]);
         assert_eq!(&both[23 * h..], &attend(&bseq, 1, 23, nh, d, &[23])[..]);
+    }
+
+    #[test]
+    fn a_reused_context_buffer_reads_like_a_fresh_one() {
+        // The encoder hands attend_into the previous layer's context: padded rows must be
+        // cleared, real rows overwritten.
+        let (b, t, nh, d, lens) = (2usize, 37usize, 3usize, 8usize, [37usize, 5]);
+        let qkv = data(b * t * 3 * nh * d, 5);
+        let mut ctx = vec![f32::NAN; b * t * nh * d];
+        attend_into(&qkv, b, t, nh, d, &lens, &mut ctx);
+        assert_eq!(ctx, attend(&qkv, b, t, nh, d, &lens));
     }
 }

@@ -14,14 +14,22 @@ const QR: usize = 16;
 
 /// bf16 attention when the CPU has AMX-BF16 (and `VEILLE_ATTENTION` is not `f32`) and the head
 /// width is a multiple of 32; `None` otherwise. Same arguments and result as `attend`.
+#[cfg(test)]
 pub fn attend(qkv: &[f32], b: usize, t: usize, nh: usize, d: usize, lens: &[usize]) -> Option<Vec<f32>> {
+    let mut ctx = vec![0f32; b * t * nh * d];
+    attend_into(qkv, b, t, nh, d, lens, &mut ctx).then_some(ctx)
+}
+
+/// [`attend`] into `ctx` (b, t, h), padded rows set to zero; false (ctx untouched) where
+/// [`attend`] gives None.
+pub fn attend_into(qkv: &[f32], b: usize, t: usize, nh: usize, d: usize, lens: &[usize], ctx: &mut [f32]) -> bool {
     if d % 32 != 0 || !available() {
-        return None;
+        return false;
     }
     let h = nh * d;
     assert_eq!(qkv.len(), b * t * 3 * h);
     assert_eq!(lens.len(), b);
-    let mut ctx = vec![0f32; b * t * h];
+    assert_eq!(ctx.len(), b * t * h);
     ctx.par_chunks_mut(t * h).enumerate().for_each(|(bi, cseq)| {
         let n = lens[bi].clamp(1, t);
         let seq = &qkv[bi * t * 3 * h..(bi + 1) * t * 3 * h];
@@ -37,12 +45,15 @@ pub fn attend(qkv: &[f32], b: usize, t: usize, nh: usize, d: usize, lens: &[usiz
         cseq.par_chunks_mut(QR * h).enumerate().for_each(|(blk, out)| {
             let i0 = blk * QR;
             if i0 < n {
+                out[(n - i0).min(QR) * h..].fill(0.0);
                 // SAFETY: `available` checked AMX-BF16, AVX-512 and the tile permission.
                 unsafe { block(&x, i0, (n - i0).min(QR), out) };
+            } else {
+                out.fill(0.0);
             }
         });
     });
-    Some(ctx)
+    true
 }
 
 fn available() -> bool {
@@ -392,5 +403,18 @@ mod tests {
         let both = attend(&batch, 2, 40, nh, d, &[9, 40]).expect("available");
         assert_eq!(&both[..9 * h], &alone[..]);
         assert_eq!(&both[40 * h..], &attend(&bseq, 1, 40, nh, d, &[40]).expect("available")[..]);
+    }
+
+    #[test]
+    fn a_reused_bf16_context_buffer_reads_like_a_fresh_one() {
+        if !available() {
+            eprintln!("SKIP a_reused_bf16_context_buffer_reads_like_a_fresh_one: no AMX-BF16 on this CPU");
+            return;
+        }
+        let (b, t, nh, d, lens) = (2usize, 40usize, 2usize, 32usize, [40usize, 9]);
+        let qkv = data(b * t * 3 * nh * d, 5);
+        let mut ctx = vec![f32::NAN; b * t * nh * d];
+        assert!(attend_into(&qkv, b, t, nh, d, &lens, &mut ctx));
+        assert_eq!(ctx, attend(&qkv, b, t, nh, d, &lens).expect("available"));
     }
 }

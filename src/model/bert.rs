@@ -188,10 +188,21 @@ impl Lin {
 impl Lin {
     /// `x Wᵀ + b` (then GELU when `gelu`) on host rows, for the CPU kernels; None for the
     /// candle-backed kinds.
-    fn host_rows(&self, x: &[f32], rows: usize, gelu: bool) -> Option<Vec<f32>> {
+    /// `x Wᵀ + b` (then GELU when `gelu`) on host rows into `y` (rows × out), every element
+    /// written, for the CPU kernels; false for the candle-backed kinds.
+    fn host_rows_into(&self, x: &[f32], rows: usize, gelu: bool, y: &mut [f32]) -> bool {
         match self {
-            Lin::Int8(l) => Some(l.forward_act(x, rows, gelu)),
-            Lin::Packed(l) => Some(l.forward_act(x, rows, gelu)),
+            Lin::Int8(l) => l.forward_act_into(x, rows, gelu, y),
+            Lin::Packed(l) => l.forward_act_into(x, rows, gelu, y),
+            Lin::Dense { .. } | Lin::Quant { .. } => return false,
+        }
+        true
+    }
+    /// Output width of the CPU kernels' kinds.
+    fn host_cols(&self) -> Option<usize> {
+        match self {
+            Lin::Int8(l) => Some(l.n),
+            Lin::Packed(l) => Some(l.n),
             Lin::Dense { .. } | Lin::Quant { .. } => None,
         }
     }
@@ -608,23 +619,34 @@ impl BertEncoder {
         let lens = mask.lens.clone().unwrap_or_else(|| vec![t; b]);
         let mut xv = host(x)?;
         let missing = || candle_core::Error::Msg("host layer path: a layer lost its CPU kernels".into());
+        // One buffer per product, reused by every layer: fresh multi-MB vectors cost a zeroing
+        // pass (and page faults) on one thread while the other waits.
+        let ff = layers[0].fi.host_cols().ok_or_else(missing)?;
+        let (mut qkv, mut ctx) = (vec![0f32; m * 3 * h], vec![0f32; m * h]);
+        let (mut o, mut f) = (vec![0f32; m * h], vec![0f32; m * ff]);
         for l in layers {
-            let qkv = l.qkv.host_rows(&xv, m, false).ok_or_else(missing)?;
-            let ctx = match &l.qkv {
+            let run = |lin: &Lin, x: &[f32], gelu: bool, y: &mut Vec<f32>| -> Result<()> {
+                let n = lin.host_cols().ok_or_else(missing)?;
+                y.resize(m * n, 0.0);
+                lin.host_rows_into(x, m, gelu, y).then_some(()).ok_or_else(missing)
+            };
+            run(&l.qkv, &xv, false, &mut qkv)?;
+            let bf16 = match &l.qkv {
                 // int8 layers: the attention products on bf16 tiles where the CPU has them.
                 #[cfg(target_arch = "x86_64")]
-                Lin::Int8(_) => super::attention_bf16::attend(&qkv, b, t, nh, d, &lens),
-                _ => None,
+                Lin::Int8(_) => super::attention_bf16::attend_into(&qkv, b, t, nh, d, &lens, &mut ctx),
+                _ => false,
+            };
+            if !bf16 {
+                super::attention::attend_into(&qkv, b, t, nh, d, &lens, &mut ctx);
             }
-            .unwrap_or_else(|| super::attention::attend(&qkv, b, t, nh, d, &lens));
-            drop(qkv);
-            let a = l.ao.host_rows(&ctx, m, false).ok_or_else(missing)?;
+            run(&l.ao, &ctx, false, &mut o)?;
             let (w, bias) = l.aln.host.as_ref().ok_or_else(missing)?;
-            super::ops::add_layer_norm(&mut xv, &a, w, bias, l.aln.eps);
-            let f = l.fi.host_rows(&xv, m, true).ok_or_else(missing)?;
-            let f = l.fo.host_rows(&f, m, false).ok_or_else(missing)?;
+            super::ops::add_layer_norm(&mut xv, &o, w, bias, l.aln.eps);
+            run(&l.fi, &xv, true, &mut f)?;
+            run(&l.fo, &f, false, &mut o)?;
             let (w, bias) = l.oln.host.as_ref().ok_or_else(missing)?;
-            super::ops::add_layer_norm(&mut xv, &f, w, bias, l.oln.eps);
+            super::ops::add_layer_norm(&mut xv, &o, w, bias, l.oln.eps);
         }
         Ok(Some(Tensor::from_vec(xv, (b, t, h), x.device())?))
     }

