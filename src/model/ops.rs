@@ -71,6 +71,25 @@ unsafe fn gelu_slice_avx512(o: &mut [f32], i: &[f32]) {
 /// [`gelu1`] on 16 lanes, with the division of erf's rational term replaced by a reciprocal
 /// estimate and one Newton step (relative error under 1e-7; `vdivps` cost more than the rest of
 /// the function together).
+/// [`fast_exp`] of 16 lanes at once, for x ≤ 0 (the Horner steps fused).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn exp16(x: std::arch::x86_64::__m512) -> std::arch::x86_64::__m512 {
+    use std::arch::x86_64::*;
+    let set = _mm512_set1_ps;
+    let v = _mm512_max_ps(x, set(-87.0));
+    let tt = _mm512_add_ps(_mm512_mul_ps(v, set(std::f32::consts::LOG2_E)), set(12_582_912.0));
+    let nn = _mm512_sub_ps(tt, set(12_582_912.0));
+    let rr = _mm512_sub_ps(_mm512_sub_ps(v, _mm512_mul_ps(nn, set(0.693_145_75))), _mm512_mul_ps(nn, set(1.428_606_8e-6)));
+    let mut q = set(0.001_388_531);
+    for k in [0.008_333_452f32, 0.041_666_668, 0.166_666_67, 0.5, 1.0, 1.0] {
+        q = _mm512_fmadd_ps(q, rr, set(k));
+    }
+    let bits = _mm512_slli_epi32::<23>(_mm512_add_epi32(_mm512_sub_epi32(_mm512_castps_si512(tt), _mm512_set1_epi32(0x4B40_0000)), _mm512_set1_epi32(127)));
+    _mm512_mul_ps(_mm512_castsi512_ps(bits), q)
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[inline]
@@ -88,19 +107,7 @@ unsafe fn gelu16(x: std::arch::x86_64::__m512) -> std::arch::x86_64::__m512 {
         p = _mm512_fmadd_ps(p, t, set(k));
     }
     let p = _mm512_mul_ps(p, t);
-    // exp(-a²) as fast_exp computes it
-    let e = {
-        let v = _mm512_max_ps(_mm512_mul_ps(_mm512_sub_ps(_mm512_setzero_ps(), a), a), set(-87.0));
-        let tt = _mm512_add_ps(_mm512_mul_ps(v, set(std::f32::consts::LOG2_E)), set(12_582_912.0));
-        let nn = _mm512_sub_ps(tt, set(12_582_912.0));
-        let rr = _mm512_sub_ps(_mm512_sub_ps(v, _mm512_mul_ps(nn, set(0.693_145_75))), _mm512_mul_ps(nn, set(1.428_606_8e-6)));
-        let mut q = set(0.001_388_531);
-        for k in [0.008_333_452f32, 0.041_666_668, 0.166_666_67, 0.5, 1.0, 1.0] {
-            q = _mm512_fmadd_ps(q, rr, set(k));
-        }
-        let bits = _mm512_slli_epi32::<23>(_mm512_add_epi32(_mm512_sub_epi32(_mm512_castps_si512(tt), _mm512_set1_epi32(0x4B40_0000)), _mm512_set1_epi32(127)));
-        _mm512_mul_ps(_mm512_castsi512_ps(bits), q)
-    };
+    let e = exp16(_mm512_mul_ps(_mm512_sub_ps(_mm512_setzero_ps(), a), a));
     let y = _mm512_fnmadd_ps(p, e, one);
     // y ≥ 0: the sign of z makes it erf
     let sign = _mm512_and_si512(_mm512_castps_si512(z), _mm512_set1_epi32(i32::MIN));
@@ -247,11 +254,32 @@ fn exp_shifted_generic(o: &mut [f32], i: &[f32]) -> f32 {
     sum
 }
 
-/// [`exp_shifted_generic`] compiled for AVX-512 (callers check the CPU).
+/// [`exp_shifted_generic`] in AVX-512 intrinsics (callers check the CPU): the attention's
+/// softmax over 128-512 keys, where the compiled generic loop spent its time in scalar
+/// reductions and tails.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 pub(crate) unsafe fn exp_shifted_avx512(o: &mut [f32], i: &[f32]) -> f32 {
-    exp_shifted_generic(o, i)
+    use std::arch::x86_64::*;
+    assert_eq!(o.len(), i.len());
+    let n = i.len();
+    let mask = |c: usize| -> __mmask16 {
+        let live = (n - c).min(16);
+        if live == 16 { 0xffff } else { ((1u32 << live) - 1) as __mmask16 }
+    };
+    let mut mx = _mm512_set1_ps(f32::NEG_INFINITY);
+    for c in (0..n).step_by(16) {
+        mx = _mm512_max_ps(mx, _mm512_mask_loadu_ps(mx, mask(c), i.as_ptr().add(c)));
+    }
+    let m = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
+    let mut acc = _mm512_setzero_ps();
+    for c in (0..n).step_by(16) {
+        let k = mask(c);
+        let e = exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, i.as_ptr().add(c)), m));
+        _mm512_mask_storeu_ps(o.as_mut_ptr().add(c), k, e);
+        acc = _mm512_mask_add_ps(acc, k, acc, e);
+    }
+    _mm512_reduce_add_ps(acc)
 }
 
 #[inline(always)]
@@ -361,6 +389,29 @@ pub fn attention_softmax(att: &Tensor, lens: Option<&[usize]>, mask: Option<&Ten
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn vector_exp_shifted_matches_the_generic_loop_on_every_tail() {
+        if !std::is_x86_feature_detected!("avx512f") {
+            eprintln!("SKIP vector_exp_shifted_matches_the_generic_loop_on_every_tail: no AVX-512 on this CPU");
+            return;
+        }
+        for n in [1usize, 15, 16, 17, 128, 130, 512] {
+            let i: Vec<f32> = (0..n).map(|j| ((j * 37) % 101) as f32 * 0.37 - 20.0).collect();
+            let (mut a, mut b) = (vec![0f32; n], vec![0f32; n]);
+            let sa = exp_shifted_generic(&mut a, &i);
+            // SAFETY: checked AVX-512 above.
+            let sb = unsafe { exp_shifted_avx512(&mut b, &i) };
+            assert!((sa - sb).abs() <= 1e-5 * sa, "n {n}: sum {sa} vs {sb}");
+            for (x, y) in a.iter().zip(&b) {
+                assert!((x - y).abs() <= 1e-6 * x.max(1e-30) + 1e-37, "n {n}: {x} vs {y}");
+            }
+            let m = i.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+            let exact: f64 = i.iter().map(|&x| ((x - m) as f64).exp()).sum();
+            assert!(((sb as f64) - exact).abs() <= 1e-5 * exact, "n {n}: {sb} vs exp {exact}");
+        }
+    }
     /// The fused residual + LayerNorm against a plain f64 computation.
     #[test]
     fn add_layer_norm_matches_the_definition() {
