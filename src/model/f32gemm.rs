@@ -86,22 +86,24 @@ impl PackedLinear {
         y.par_chunks_mut(panel * n).enumerate().for_each(|(p, yp)| {
             let r0 = p * panel;
             let rows = yp.len() / n;
-            self.panel(&x[r0 * k..(r0 + rows) * k], yp, rows);
-            if gelu {
-                super::ops::gelu_in_place(yp);
-            }
+            self.panel(&x[r0 * k..(r0 + rows) * k], yp, rows, gelu);
         });
     }
 
-    fn panel(&self, x: &[f32], y: &mut [f32], rows: usize) {
+    /// `rows` rows of y, then GELU when `gelu` (the AVX-512 kernel applies it to each tile in
+    /// registers, on the same values the separate pass would read).
+    fn panel(&self, x: &[f32], y: &mut [f32], rows: usize, gelu: bool) {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU has the feature the kernel is compiled for; x is rows × k and y is
             // rows × n, which is what the kernel reads and writes.
-            unsafe { avx512::panel(self, x, y, rows) };
+            unsafe { avx512::panel(self, x, y, rows, gelu) };
             return;
         }
         self.panel_portable(x, y, rows);
+        if gelu {
+            super::ops::gelu_in_place(y);
+        }
     }
 
     fn panel_portable(&self, x: &[f32], y: &mut [f32], rows: usize) {
@@ -134,7 +136,7 @@ mod avx512 {
     use std::arch::x86_64::*;
 
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn panel(l: &PackedLinear, x: &[f32], y: &mut [f32], rows: usize) {
+    pub unsafe fn panel(l: &PackedLinear, x: &[f32], y: &mut [f32], rows: usize, gelu: bool) {
         let nblocks = l.n.div_ceil(NB);
         let mut b0 = 0;
         while b0 < nblocks {
@@ -143,20 +145,20 @@ mod avx512 {
             while r0 < rows {
                 let mr = (rows - r0).min(MR);
                 match mr {
-                    14 => cols::<14>(l, x, y, r0, b0, nt),
-                    13 => cols::<13>(l, x, y, r0, b0, nt),
-                    12 => cols::<12>(l, x, y, r0, b0, nt),
-                    11 => cols::<11>(l, x, y, r0, b0, nt),
-                    10 => cols::<10>(l, x, y, r0, b0, nt),
-                    9 => cols::<9>(l, x, y, r0, b0, nt),
-                    8 => cols::<8>(l, x, y, r0, b0, nt),
-                    7 => cols::<7>(l, x, y, r0, b0, nt),
-                    6 => cols::<6>(l, x, y, r0, b0, nt),
-                    5 => cols::<5>(l, x, y, r0, b0, nt),
-                    4 => cols::<4>(l, x, y, r0, b0, nt),
-                    3 => cols::<3>(l, x, y, r0, b0, nt),
-                    2 => cols::<2>(l, x, y, r0, b0, nt),
-                    _ => cols::<1>(l, x, y, r0, b0, nt),
+                    14 => cols::<14>(l, x, y, r0, b0, nt, gelu),
+                    13 => cols::<13>(l, x, y, r0, b0, nt, gelu),
+                    12 => cols::<12>(l, x, y, r0, b0, nt, gelu),
+                    11 => cols::<11>(l, x, y, r0, b0, nt, gelu),
+                    10 => cols::<10>(l, x, y, r0, b0, nt, gelu),
+                    9 => cols::<9>(l, x, y, r0, b0, nt, gelu),
+                    8 => cols::<8>(l, x, y, r0, b0, nt, gelu),
+                    7 => cols::<7>(l, x, y, r0, b0, nt, gelu),
+                    6 => cols::<6>(l, x, y, r0, b0, nt, gelu),
+                    5 => cols::<5>(l, x, y, r0, b0, nt, gelu),
+                    4 => cols::<4>(l, x, y, r0, b0, nt, gelu),
+                    3 => cols::<3>(l, x, y, r0, b0, nt, gelu),
+                    2 => cols::<2>(l, x, y, r0, b0, nt, gelu),
+                    _ => cols::<1>(l, x, y, r0, b0, nt, gelu),
                 }
                 r0 += mr;
             }
@@ -165,15 +167,15 @@ mod avx512 {
     }
 
     #[target_feature(enable = "avx512f")]
-    unsafe fn cols<const R: usize>(l: &PackedLinear, x: &[f32], y: &mut [f32], r0: usize, b0: usize, nt: usize) {
+    unsafe fn cols<const R: usize>(l: &PackedLinear, x: &[f32], y: &mut [f32], r0: usize, b0: usize, nt: usize, gelu: bool) {
         match nt {
-            2 => tile::<R, 2>(l, x, y, r0, b0),
-            _ => tile::<R, 1>(l, x, y, r0, b0),
+            2 => tile::<R, 2>(l, x, y, r0, b0, gelu),
+            _ => tile::<R, 1>(l, x, y, r0, b0, gelu),
         }
     }
 
     #[target_feature(enable = "avx512f")]
-    unsafe fn tile<const R: usize, const C: usize>(l: &PackedLinear, x: &[f32], y: &mut [f32], r0: usize, b0: usize) {
+    unsafe fn tile<const R: usize, const C: usize>(l: &PackedLinear, x: &[f32], y: &mut [f32], r0: usize, b0: usize, gelu: bool) {
         let k = l.k;
         let mut acc = [[_mm512_setzero_ps(); C]; R];
         let wbase = l.packed.as_ptr().add(b0 * k * NB);
@@ -197,7 +199,9 @@ mod avx512 {
                 let live = (n - c0).min(NB);
                 let mask: __mmask16 = if live == NB { 0xffff } else { ((1u32 << live) - 1) as __mmask16 };
                 let b = _mm512_maskz_loadu_ps(mask, l.bias.as_ptr().add(c0));
-                _mm512_mask_storeu_ps(y.as_mut_ptr().add((r0 + r) * n + c0), mask, _mm512_add_ps(*a, b));
+                let v = _mm512_add_ps(*a, b);
+                let v = if gelu { crate::model::ops::gelu16(v) } else { v };
+                _mm512_mask_storeu_ps(y.as_mut_ptr().add((r0 + r) * n + c0), mask, v);
             }
         }
     }
@@ -256,5 +260,17 @@ mod tests {
             l.forward_act_into(&x, m, gelu, &mut y);
             assert_eq!(y, l.forward_act(&x, m, gelu));
         }
+    }
+
+    #[test]
+    fn fused_gelu_equals_the_separate_pass_bit_for_bit() {
+        let (m, n, k) = (29usize, 80usize, 33usize);
+        let w: Vec<f32> = (0..n * k).map(|i| (i % 11) as f32 * 0.15 - 0.7).collect();
+        let b: Vec<f32> = (0..n).map(|i| i as f32 * 0.02 - 0.5).collect();
+        let x: Vec<f32> = (0..m * k).map(|i| (i % 9) as f32 * 0.1 - 0.4).collect();
+        let l = PackedLinear::new(&w, &b, n, k);
+        let mut want = l.forward(&x, m);
+        crate::model::ops::gelu_in_place(&mut want);
+        assert_eq!(l.forward_act(&x, m, true), want);
     }
 }

@@ -93,7 +93,7 @@ unsafe fn exp16(x: std::arch::x86_64::__m512) -> std::arch::x86_64::__m512 {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[inline]
-unsafe fn gelu16(x: std::arch::x86_64::__m512) -> std::arch::x86_64::__m512 {
+pub(crate) unsafe fn gelu16(x: std::arch::x86_64::__m512) -> std::arch::x86_64::__m512 {
     use std::arch::x86_64::*;
     let set = _mm512_set1_ps;
     let one = set(1.0);
@@ -178,48 +178,88 @@ pub(crate) fn gelu_in_place(x: &mut [f32]) {
 pub(crate) fn add_layer_norm(x: &mut [f32], y: &[f32], w: &[f32], b: &[f32], eps: f32) {
     let h = w.len();
     assert!(h > 0 && x.len() == y.len() && x.len() % h == 0 && b.len() == h);
-    #[inline(always)]
-    fn rows(x: &mut [f32], y: &[f32], w: &[f32], b: &[f32], eps: f32) {
-        let h = w.len();
-        for (xr, yr) in x.chunks_exact_mut(h).zip(y.chunks_exact(h)) {
-            let mut acc = [0f32; LANES];
-            for (xc, yc) in xr.chunks_mut(LANES).zip(yr.chunks(LANES)) {
-                for j in 0..xc.len() {
-                    xc[j] += yc[j];
-                    acc[j] += xc[j];
-                }
-            }
-            let mean = acc.iter().map(|&v| v as f64).sum::<f64>() / h as f64;
-            let m = mean as f32;
-            let mut sq = [0f32; LANES];
-            for xc in xr.chunks(LANES) {
-                for j in 0..xc.len() {
-                    let d = xc[j] - m;
-                    sq[j] += d * d;
-                }
-            }
-            let var = sq.iter().map(|&v| v as f64).sum::<f64>() / h as f64;
-            let inv = (1.0 / (var + eps as f64).sqrt()) as f32;
-            for ((v, &wj), &bj) in xr.iter_mut().zip(w).zip(b) {
-                *v = (*v - m) * inv * wj + bj;
-            }
-        }
-    }
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn avx512(x: &mut [f32], y: &[f32], w: &[f32], b: &[f32], eps: f32) {
-        rows(x, y, w, b, eps)
-    }
     let f = |x: &mut [f32], y: &[f32]| {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU has the feature the function is compiled for.
-            return unsafe { avx512(x, y, w, b, eps) };
+            return unsafe { ln_rows_avx512(x, y, w, b, eps) };
         }
-        rows(x, y, w, b, eps)
+        ln_rows_generic(x, y, w, b, eps)
     };
     // 32 rows per task: enough work to be worth a split, and both cores busy at 1 × 128.
     x.par_chunks_mut(32 * h).zip(y.par_chunks(32 * h)).for_each(|(xc, yc)| f(xc, yc));
+}
+
+/// The rows of [`add_layer_norm`].
+#[inline(always)]
+fn ln_rows_generic(x: &mut [f32], y: &[f32], w: &[f32], b: &[f32], eps: f32) {
+    let h = w.len();
+    for (xr, yr) in x.chunks_exact_mut(h).zip(y.chunks_exact(h)) {
+        let mut acc = [0f32; LANES];
+        for (xc, yc) in xr.chunks_mut(LANES).zip(yr.chunks(LANES)) {
+            for j in 0..xc.len() {
+                xc[j] += yc[j];
+                acc[j] += xc[j];
+            }
+        }
+        let mean = acc.iter().map(|&v| v as f64).sum::<f64>() / h as f64;
+        let m = mean as f32;
+        let mut sq = [0f32; LANES];
+        for xc in xr.chunks(LANES) {
+            for j in 0..xc.len() {
+                let d = xc[j] - m;
+                sq[j] += d * d;
+            }
+        }
+        let var = sq.iter().map(|&v| v as f64).sum::<f64>() / h as f64;
+        let inv = (1.0 / (var + eps as f64).sqrt()) as f32;
+        for ((v, &wj), &bj) in xr.iter_mut().zip(w).zip(b) {
+            *v = (*v - m) * inv * wj + bj;
+        }
+    }
+}
+
+/// [`ln_rows_generic`] in intrinsics (the compiled loops stayed scalar): the same lanes, the same f64
+/// folds and the same unfused multiply-adds, so the result is the same bit for bit.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn ln_rows_avx512(x: &mut [f32], y: &[f32], w: &[f32], b: &[f32], eps: f32) {
+    use std::arch::x86_64::*;
+    let h = w.len();
+    let mask = |c: usize| -> __mmask16 {
+        let live = (h - c).min(LANES);
+        if live == LANES { 0xffff } else { ((1u32 << live) - 1) as __mmask16 }
+    };
+    let fold = |v: __m512| -> f64 {
+        let mut l = [0f32; LANES];
+        _mm512_storeu_ps(l.as_mut_ptr(), v);
+        l.iter().map(|&v| v as f64).sum::<f64>()
+    };
+    for (xr, yr) in x.chunks_exact_mut(h).zip(y.chunks_exact(h)) {
+        let (xp, yp) = (xr.as_mut_ptr(), yr.as_ptr());
+        let mut acc = _mm512_setzero_ps();
+        for c in (0..h).step_by(LANES) {
+            let k = mask(c);
+            let v = _mm512_add_ps(_mm512_maskz_loadu_ps(k, xp.add(c)), _mm512_maskz_loadu_ps(k, yp.add(c)));
+            _mm512_mask_storeu_ps(xp.add(c), k, v);
+            acc = _mm512_add_ps(acc, v);
+        }
+        let m = (fold(acc) / h as f64) as f32;
+        let mv = _mm512_set1_ps(m);
+        let mut sq = _mm512_setzero_ps();
+        for c in (0..h).step_by(LANES) {
+            let k = mask(c);
+            let d = _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, xp.add(c)), mv);
+            sq = _mm512_add_ps(sq, _mm512_mul_ps(d, d));
+        }
+        let inv = _mm512_set1_ps((1.0 / (fold(sq) / h as f64 + eps as f64).sqrt()) as f32);
+        for c in (0..h).step_by(LANES) {
+            let k = mask(c);
+            let d = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, xp.add(c)), mv);
+            let v = _mm512_mul_ps(_mm512_mul_ps(d, inv), _mm512_maskz_loadu_ps(k, w.as_ptr().add(c)));
+            _mm512_mask_storeu_ps(xp.add(c), k, _mm512_add_ps(v, _mm512_maskz_loadu_ps(k, b.as_ptr().add(c))));
+        }
+    }
 }
 
 /// Lanes of the reductions below: a float fold is sequential (no reassociation), so the max and
@@ -430,6 +470,26 @@ mod tests {
                 let want = (s[j] - m) / (v + 1e-12).sqrt() * w[j] as f64 + b[j] as f64;
                 assert!((x[r * h + j] as f64 - want).abs() < 1e-5, "row {r} col {j}");
             }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn vector_layer_norm_equals_the_generic_rows_bit_for_bit() {
+        if !std::is_x86_feature_detected!("avx512f") {
+            eprintln!("SKIP vector_layer_norm_equals_the_generic_rows_bit_for_bit: no AVX-512 on this CPU");
+            return;
+        }
+        for h in [1usize, 16, 40, 384] {
+            let x0: Vec<f32> = (0..3 * h).map(|i| ((i * 29) % 17) as f32 * 0.31 - 2.0).collect();
+            let y: Vec<f32> = (0..3 * h).map(|i| ((i * 13) % 7) as f32 * 0.47 - 1.0).collect();
+            let w: Vec<f32> = (0..h).map(|i| 1.0 + i as f32 * 0.01).collect();
+            let b: Vec<f32> = (0..h).map(|i| i as f32 * -0.02).collect();
+            let (mut a, mut v) = (x0.clone(), x0.clone());
+            ln_rows_generic(&mut a, &y, &w, &b, 1e-12);
+            // SAFETY: checked AVX-512 above.
+            unsafe { ln_rows_avx512(&mut v, &y, &w, &b, 1e-12) };
+            assert_eq!(a, v, "h {h}");
         }
     }
 
