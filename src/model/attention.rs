@@ -52,8 +52,8 @@ pub fn attend_into(qkv: &[f32], b: usize, t: usize, nh: usize, d: usize, lens: &
                 out.fill(0.0);
                 return;
             }
-            out[(n - i0).min(ROWS) * h..].fill(0.0);
             let rows = (n - i0).min(ROWS);
+            out[rows * h..].fill(0.0);
             block(&Heads { seq, kt: &kt, v: &v, h, d, nh, n, np }, i0, rows, out);
         });
     });

@@ -186,8 +186,6 @@ impl Lin {
 }
 
 impl Lin {
-    /// `x Wᵀ + b` (then GELU when `gelu`) on host rows, for the CPU kernels; None for the
-    /// candle-backed kinds.
     /// `x Wᵀ + b` (then GELU when `gelu`) on host rows into `y` (rows × out), every element
     /// written, for the CPU kernels; false for the candle-backed kinds.
     fn host_rows_into(&self, x: &[f32], rows: usize, gelu: bool, y: &mut [f32]) -> bool {

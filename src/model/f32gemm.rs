@@ -69,7 +69,7 @@ impl PackedLinear {
         self.forward_act(x, m, false)
     }
 
-    /// [`Self::forward`], then GELU on each panel of y while it is in cache when `gelu`.
+    /// [`Self::forward`], then GELU when `gelu` (in registers, before the tile is stored).
     pub fn forward_act(&self, x: &[f32], m: usize, gelu: bool) -> Vec<f32> {
         let mut y = vec![0f32; m * self.n];
         self.forward_act_into(x, m, gelu, &mut y);
