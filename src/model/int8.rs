@@ -25,6 +25,12 @@ const KALIGN: usize = 64;
 /// two AMX A tiles.
 const PANEL: usize = 32;
 
+thread_local! {
+    /// Quantised rows of the last call on this thread, reused: a fresh multi-MB buffer per
+    /// product cost a zeroing pass on one thread while the other waited.
+    static XQ: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 #[derive(Debug, Clone)]
 pub struct Int8Linear {
     /// Output channels.
@@ -73,7 +79,7 @@ impl Int8Linear {
         self.forward_act(x, m, false)
     }
 
-    /// [`Self::forward`], then GELU on each panel of y while it is in cache when `gelu`.
+    /// [`Self::forward`], then GELU when `gelu` (in registers, before each row of sums is stored).
     pub fn forward_act(&self, x: &[f32], m: usize, gelu: bool) -> Vec<f32> {
         let mut y = vec![0f32; m * self.n];
         self.forward_act_into(x, m, gelu, &mut y);
@@ -87,38 +93,43 @@ impl Int8Linear {
         let (kp, n) = (self.kp, self.n);
         // Per-row activation quantisation: u8 = round((x - lo) / s). The padding columns meet zero
         // weights, and the padding rows (up to a whole panel) are computed and dropped, so their
-        // values do not matter.
+        // values do not matter: the buffer is reused from the last call without clearing.
         let mp = m.div_ceil(PANEL) * PANEL;
-        let mut xq = vec![0u8; mp * kp];
+        let mut xq = XQ.with(|b| std::mem::take(&mut *b.borrow_mut()));
+        xq.resize(xq.len().max(mp * kp), 0);
+        let xq_rows = &mut xq[..mp * kp];
         let mut xs = vec![RowScale::default(); m];
-        xq.par_chunks_mut(kp).zip(xs.par_iter_mut()).zip(x.par_chunks(self.k)).for_each(|((q, s), row)| *s = quantize_row(row, q));
+        xq_rows.par_chunks_mut(kp).zip(xs.par_iter_mut()).zip(x.par_chunks(self.k)).for_each(|((q, s), row)| *s = quantize_row(row, q));
+        let xq_rows = &*xq_rows;
         y.par_chunks_mut(PANEL * n).enumerate().for_each(|(p, yp)| {
             let r0 = p * PANEL;
             let rows = yp.len() / n;
-            self.panel(&xq[r0 * kp..(r0 + PANEL) * kp], &xs[r0..r0 + rows], yp, rows);
-            if gelu {
-                super::ops::gelu_in_place(yp);
-            }
+            self.panel(&xq_rows[r0 * kp..(r0 + PANEL) * kp], &xs[r0..r0 + rows], yp, rows, gelu);
         });
+        XQ.with(|b| *b.borrow_mut() = xq);
     }
 
-    /// `rows` (≤ [`PANEL`]) rows of y; xq holds a whole panel of quantised rows.
-    fn panel(&self, xq: &[u8], xs: &[RowScale], y: &mut [f32], rows: usize) {
+    /// `rows` (≤ [`PANEL`]) rows of y, then GELU when `gelu`; xq holds a whole panel of
+    /// quantised rows.
+    fn panel(&self, xq: &[u8], xs: &[RowScale], y: &mut [f32], rows: usize, gelu: bool) {
         #[cfg(target_arch = "x86_64")]
         if amx::available() {
             // SAFETY: the CPU has AMX-INT8 and AVX-512 and the OS granted the tile state; xq holds
             // PANEL rows of kp bytes, packed an even number of blocks, y rows × n.
-            unsafe { amx::panel(self, xq, xs, y, rows) };
+            unsafe { amx::panel(self, xq, xs, y, rows, gelu) };
             return;
         }
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx512vnni") && std::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU has the features the kernel is compiled for; slices are sized by
             // the caller (xq: rows × kp, y: rows × n) and the kernel stays inside them.
-            unsafe { avx512::panel(self, xq, xs, y, rows) };
+            unsafe { avx512::panel(self, xq, xs, y, rows, gelu) };
             return;
         }
         self.panel_portable(xq, xs, y, rows);
+        if gelu {
+            super::ops::gelu_in_place(y);
+        }
     }
 
     fn panel_portable(&self, xq: &[u8], xs: &[RowScale], y: &mut [f32], rows: usize) {
@@ -288,7 +299,7 @@ mod amx {
     /// PANEL (32) rows × every channel, two blocks of 16 channels at a time: a 2 × 2 grid of
     /// 16 × 16 sums per pass over k, 64 inputs per step.
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn panel(l: &Int8Linear, xq: &[u8], xs: &[RowScale], y: &mut [f32], rows: usize) {
+    pub unsafe fn panel(l: &Int8Linear, xq: &[u8], xs: &[RowScale], y: &mut [f32], rows: usize, gelu: bool) {
         debug_assert_eq!(PANEL, 32);
         debug_assert!(xq.len() >= PANEL * l.kp && l.packed.len() >= l.n.div_ceil(2 * NB) * 2 * l.kp * NB);
         let cfg = crate::model::amx::TileConfig::full();
@@ -349,7 +360,7 @@ mod amx {
                 for c in 0..2.min(nblocks - b0) {
                     let tile = (r / 16) * 2 + c;
                     let acc = std::arch::x86_64::_mm512_loadu_si512(sums.0.as_ptr().add(tile * 256 + (r % 16) * 16) as *const _);
-                    super::avx512::store_row(l, acc, xs[r], y, r, b0 + c);
+                    super::avx512::store_row(l, acc, xs[r], y, r, b0 + c, gelu);
                 }
             }
             b0 += 2;
@@ -364,7 +375,7 @@ mod avx512 {
     use std::arch::x86_64::*;
 
     #[target_feature(enable = "avx512f,avx512vnni")]
-    pub unsafe fn panel(l: &Int8Linear, xq: &[u8], xs: &[RowScale], y: &mut [f32], rows: usize) {
+    pub unsafe fn panel(l: &Int8Linear, xq: &[u8], xs: &[RowScale], y: &mut [f32], rows: usize, gelu: bool) {
         let nblocks = l.n.div_ceil(NB);
         let mut b0 = 0;
         while b0 < nblocks {
@@ -373,13 +384,13 @@ mod avx512 {
             while r0 < rows {
                 let mr = (rows - r0).min(MR);
                 match (mr, nt) {
-                    (4, 4) => tile::<4, 4>(l, xq, xs, y, r0, b0),
-                    (4, 3) => tile::<4, 3>(l, xq, xs, y, r0, b0),
-                    (4, 2) => tile::<4, 2>(l, xq, xs, y, r0, b0),
-                    (4, 1) => tile::<4, 1>(l, xq, xs, y, r0, b0),
-                    (3, _) => tile_n::<3>(l, xq, xs, y, r0, b0, nt),
-                    (2, _) => tile_n::<2>(l, xq, xs, y, r0, b0, nt),
-                    _ => tile_n::<1>(l, xq, xs, y, r0, b0, nt),
+                    (4, 4) => tile::<4, 4>(l, xq, xs, y, r0, b0, gelu),
+                    (4, 3) => tile::<4, 3>(l, xq, xs, y, r0, b0, gelu),
+                    (4, 2) => tile::<4, 2>(l, xq, xs, y, r0, b0, gelu),
+                    (4, 1) => tile::<4, 1>(l, xq, xs, y, r0, b0, gelu),
+                    (3, _) => tile_n::<3>(l, xq, xs, y, r0, b0, nt, gelu),
+                    (2, _) => tile_n::<2>(l, xq, xs, y, r0, b0, nt, gelu),
+                    _ => tile_n::<1>(l, xq, xs, y, r0, b0, nt, gelu),
                 }
                 r0 += mr;
             }
@@ -388,18 +399,18 @@ mod avx512 {
     }
 
     #[target_feature(enable = "avx512f,avx512vnni")]
-    unsafe fn tile_n<const R: usize>(l: &Int8Linear, xq: &[u8], xs: &[RowScale], y: &mut [f32], r0: usize, b0: usize, nt: usize) {
+    unsafe fn tile_n<const R: usize>(l: &Int8Linear, xq: &[u8], xs: &[RowScale], y: &mut [f32], r0: usize, b0: usize, nt: usize, gelu: bool) {
         match nt {
-            4 => tile::<R, 4>(l, xq, xs, y, r0, b0),
-            3 => tile::<R, 3>(l, xq, xs, y, r0, b0),
-            2 => tile::<R, 2>(l, xq, xs, y, r0, b0),
-            _ => tile::<R, 1>(l, xq, xs, y, r0, b0),
+            4 => tile::<R, 4>(l, xq, xs, y, r0, b0, gelu),
+            3 => tile::<R, 3>(l, xq, xs, y, r0, b0, gelu),
+            2 => tile::<R, 2>(l, xq, xs, y, r0, b0, gelu),
+            _ => tile::<R, 1>(l, xq, xs, y, r0, b0, gelu),
         }
     }
 
     /// R rows × C channel blocks of 16, over all of k.
     #[target_feature(enable = "avx512f,avx512vnni")]
-    unsafe fn tile<const R: usize, const C: usize>(l: &Int8Linear, xq: &[u8], xs: &[RowScale], y: &mut [f32], r0: usize, b0: usize) {
+    unsafe fn tile<const R: usize, const C: usize>(l: &Int8Linear, xq: &[u8], xs: &[RowScale], y: &mut [f32], r0: usize, b0: usize, gelu: bool) {
         let kp = l.kp;
         let groups = kp / 4;
         let mut acc = [[_mm512_setzero_si512(); C]; R];
@@ -419,16 +430,17 @@ mod avx512 {
         }
         for (r, ar) in acc.iter().enumerate() {
             for (c, a) in ar.iter().enumerate() {
-                store_row(l, *a, xs[r0 + r], y, r0 + r, b0 + c);
+                store_row(l, *a, xs[r0 + r], y, r0 + r, b0 + c, gelu);
             }
         }
     }
 
     /// One row's 16 integer sums of channel block `blk` to f32 in y: undo both scales and the
-    /// row's minimum, add the bias (the last block may be partly outside n).
+    /// row's minimum, add the bias (the last block may be partly outside n), then GELU when
+    /// `gelu`.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn store_row(l: &Int8Linear, acc: __m512i, xs: RowScale, y: &mut [f32], row: usize, blk: usize) {
+    pub(super) unsafe fn store_row(l: &Int8Linear, acc: __m512i, xs: RowScale, y: &mut [f32], row: usize, blk: usize, gelu: bool) {
         let n = l.n;
         let c0 = blk * NB;
         let live = (n - c0).min(NB);
@@ -438,6 +450,7 @@ mod avx512 {
         let b = _mm512_maskz_loadu_ps(mask, l.bias.as_ptr().add(c0));
         let v = _mm512_cvtepi32_ps(acc);
         let out = _mm512_fmadd_ps(v, _mm512_mul_ps(_mm512_set1_ps(xs.step), sw), _mm512_fmadd_ps(_mm512_set1_ps(xs.lo), ws, b));
+        let out = if gelu { crate::model::ops::gelu16(out) } else { out };
         _mm512_mask_storeu_ps(y.as_mut_ptr().add(row * n + c0), mask, out);
     }
 }
@@ -530,5 +543,34 @@ mod tests {
             l.forward_act_into(&x, m, gelu, &mut y);
             assert_eq!(y, l.forward_act(&x, m, gelu));
         }
+    }
+
+    #[test]
+    fn fused_gelu_equals_the_separate_pass_bit_for_bit() {
+        let (m, n, k) = (37usize, 70usize, 30usize);
+        let mut seed = 9u64;
+        let w: Vec<f32> = (0..n * k).map(|_| lcg(&mut seed)).collect();
+        let b: Vec<f32> = (0..n).map(|_| lcg(&mut seed)).collect();
+        let x: Vec<f32> = (0..m * k).map(|_| lcg(&mut seed) * 3.0).collect();
+        let l = Int8Linear::new(&w, &b, n, k);
+        let mut want = l.forward(&x, m);
+        crate::model::ops::gelu_in_place(&mut want);
+        assert_eq!(l.forward_act(&x, m, true), want);
+    }
+
+    #[test]
+    fn a_reused_quantisation_buffer_reads_like_a_fresh_one() {
+        // The quantised rows are kept per thread between calls, padding included: a layer with
+        // padded inputs (k = 30 of 64) after one that filled the buffer with other rows must
+        // read as it does on a fresh thread.
+        let mut seed = 13u64;
+        let big = Int8Linear::new(&(0..64 * 200).map(|_| lcg(&mut seed)).collect::<Vec<_>>(), &[0.0; 64], 64, 200);
+        let bx: Vec<f32> = (0..70 * 200).map(|_| lcg(&mut seed) * 4.0 + 2.0).collect();
+        let (m, n, k) = (37usize, 40usize, 30usize);
+        let l = Int8Linear::new(&(0..n * k).map(|_| lcg(&mut seed)).collect::<Vec<_>>(), &vec![0.5; n], n, k);
+        let x: Vec<f32> = (0..m * k).map(|_| lcg(&mut seed)).collect();
+        let fresh = std::thread::scope(|s| s.spawn(|| l.forward(&x, m)).join().expect("thread"));
+        big.forward(&bx, 70);
+        assert_eq!(l.forward(&x, m), fresh);
     }
 }
