@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The CUDA path, checked on a machine with an NVIDIA GPU and the CUDA toolkit (nvcc) installed.
-# Never run on this project's CPU machines: until it has been run, the GPU figures in README.md
+# Needs CUDA 12 for an H100 (candle-kernels asks for compute_90a; CUDA 11.8 builds with
+# CUDA_COMPUTE_CAP=80). Never run on this project's CPU machines: until it has been run, the GPU figures in README.md
 # say "unmeasured".
 #   benches/gpu_check.sh [ARTICLES_DIR]    # default: corpora/annotated copied 10 times (~2,900 articles)
 # Prints: the build, a GPU-vs-CPU comparison of analyze exports, the encoder at batch 32/128/512 x 128 tokens, and

@@ -125,6 +125,21 @@ fn database_that_cannot_be_written_is_a_clear_error() {
     assert!(err.contains("cannot use") && err.contains("v.db"), "{err}");
 }
 
+/// A GPU that is not there is named as the problem, not the model files.
+#[cfg(not(feature = "cuda"))]
+#[test]
+fn a_missing_gpu_is_a_device_error_not_a_missing_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("in");
+    write(&dir, "good.txt", FR.as_bytes());
+    let db = tmp.path().join("v.db");
+    let out = veille(&["analyze", dir.to_str().unwrap(), "--db", db.to_str().unwrap(), "--device", "cuda"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot use --device cuda") && err.contains("--features cuda"), "{err}");
+    assert!(!err.contains("models/fetch"), "{err}");
+}
+
 #[test]
 fn missing_input_folder_and_missing_database() {
     let tmp = tempfile::tempdir().unwrap();

@@ -108,8 +108,16 @@ fn load_reader_batched(a: &ModelArgs, stream_batch: Option<Option<usize>>) -> Re
     // The batch is bounded by tokens alone: many short chunks make one batch as large as a few
     // long ones.
     let opts = crate::model::EngineOptions { precision, ..Default::default() };
-    let mut engine = crate::model::Engine::load_with(&source, device, opts)
-        .with_context(|| "cannot load the base encoder (run `models/fetch`, or pass --no-model for the grammar alone)".to_string())?;
+    let mut engine = crate::model::Engine::load_with(&source, device, opts).map_err(|e| {
+        // A missing GPU is not a missing model: say which of the two went wrong.
+        let device_error = matches!(e, crate::model::ModelError::Device(_));
+        let e = anyhow::Error::new(e);
+        if device_error {
+            e.context(format!("cannot use --device {} (pass --device cpu to run on the CPU)", a.device))
+        } else {
+            e.context("cannot load the base encoder (run `models/fetch`, or pass --no-model for the grammar alone)")
+        }
+    })?;
     if let Some(asked) = stream_batch {
         let bt = batch_tokens(asked, engine.device().is_cpu())?;
         engine.opts.token_budget = bt;
