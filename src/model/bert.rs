@@ -617,17 +617,16 @@ impl BertEncoder {
         let lens = mask.lens.clone().unwrap_or_else(|| vec![t; b]);
         let mut xv = host(x)?;
         let missing = || candle_core::Error::Msg("host layer path: a layer lost its CPU kernels".into());
-        // One buffer per product, reused by every layer: fresh multi-MB vectors cost a zeroing
-        // pass (and page faults) on one thread while the other waits.
-        let ff = layers[0].fi.host_cols().ok_or_else(missing)?;
-        let (mut qkv, mut ctx) = (vec![0f32; m * 3 * h], vec![0f32; m * h]);
-        let (mut o, mut f) = (vec![0f32; m * h], vec![0f32; m * ff]);
+        // One buffer per product, sized on first use and reused by every layer: fresh multi-MB
+        // vectors cost a zeroing pass (and page faults) on one thread while the other waits.
+        let run = |lin: &Lin, x: &[f32], gelu: bool, y: &mut Vec<f32>| -> Result<()> {
+            let n = lin.host_cols().ok_or_else(missing)?;
+            y.resize(m * n, 0.0);
+            lin.host_rows_into(x, m, gelu, y).then_some(()).ok_or_else(missing)
+        };
+        let (mut qkv, mut o, mut f) = (Vec::new(), Vec::new(), Vec::new());
+        let mut ctx = vec![0f32; m * h];
         for l in layers {
-            let run = |lin: &Lin, x: &[f32], gelu: bool, y: &mut Vec<f32>| -> Result<()> {
-                let n = lin.host_cols().ok_or_else(missing)?;
-                y.resize(m * n, 0.0);
-                lin.host_rows_into(x, m, gelu, y).then_some(()).ok_or_else(missing)
-            };
             run(&l.qkv, &xv, false, &mut qkv)?;
             let bf16 = match &l.qkv {
                 // int8 layers: the attention products on bf16 tiles where the CPU has them.

@@ -196,8 +196,7 @@ mod avx512 {
         for (r, ar) in acc.iter().enumerate() {
             for (c, a) in ar.iter().enumerate() {
                 let c0 = (b0 + c) * NB;
-                let live = (n - c0).min(NB);
-                let mask: __mmask16 = if live == NB { 0xffff } else { ((1u32 << live) - 1) as __mmask16 };
+                let mask = crate::model::ops::lanes16(n - c0);
                 let b = _mm512_maskz_loadu_ps(mask, l.bias.as_ptr().add(c0));
                 let v = _mm512_add_ps(*a, b);
                 let v = if gelu { crate::model::ops::gelu16(v) } else { v };

@@ -443,8 +443,7 @@ mod avx512 {
     pub(super) unsafe fn store_row(l: &Int8Linear, acc: __m512i, xs: RowScale, y: &mut [f32], row: usize, blk: usize, gelu: bool) {
         let n = l.n;
         let c0 = blk * NB;
-        let live = (n - c0).min(NB);
-        let mask: __mmask16 = if live == NB { 0xffff } else { ((1u32 << live) - 1) as __mmask16 };
+        let mask = crate::model::ops::lanes16(n - c0);
         let ws = _mm512_maskz_loadu_ps(mask, l.wsum.as_ptr().add(c0));
         let sw = _mm512_maskz_loadu_ps(mask, l.scale.as_ptr().add(c0));
         let b = _mm512_maskz_loadu_ps(mask, l.bias.as_ptr().add(c0));

@@ -53,6 +53,12 @@ unsafe fn gelu_slice_avx2(o: &mut [f32], i: &[f32]) {
     gelu_slice_generic(o, i)
 }
 
+/// AVX-512 lane mask of the first `min(left, 16)` lanes: a whole register, or the tail of a row.
+#[inline(always)]
+pub(crate) fn lanes16(left: usize) -> u16 {
+    ((1u32 << left.min(16)) - 1) as u16
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn gelu_slice_avx512(o: &mut [f32], i: &[f32]) {
@@ -60,8 +66,7 @@ unsafe fn gelu_slice_avx512(o: &mut [f32], i: &[f32]) {
     let n = o.len().min(i.len());
     let mut c = 0;
     while c < n {
-        let live = (n - c).min(16);
-        let mask: __mmask16 = if live == 16 { 0xffff } else { ((1u32 << live) - 1) as __mmask16 };
+        let mask = lanes16(n - c);
         let x = _mm512_maskz_loadu_ps(mask, i.as_ptr().add(c));
         _mm512_mask_storeu_ps(o.as_mut_ptr().add(c), mask, gelu16(x));
         c += 16;
@@ -146,8 +151,7 @@ pub(crate) fn gelu_in_place(x: &mut [f32]) {
         let n = x.len();
         let mut c = 0;
         while c < n {
-            let live = (n - c).min(16);
-            let mask: __mmask16 = if live == 16 { 0xffff } else { ((1u32 << live) - 1) as __mmask16 };
+            let mask = lanes16(n - c);
             let p = x.as_mut_ptr().add(c);
             _mm512_mask_storeu_ps(p, mask, gelu16(_mm512_maskz_loadu_ps(mask, p)));
             c += 16;
@@ -226,10 +230,7 @@ fn ln_rows_generic(x: &mut [f32], y: &[f32], w: &[f32], b: &[f32], eps: f32) {
 unsafe fn ln_rows_avx512(x: &mut [f32], y: &[f32], w: &[f32], b: &[f32], eps: f32) {
     use std::arch::x86_64::*;
     let h = w.len();
-    let mask = |c: usize| -> __mmask16 {
-        let live = (h - c).min(LANES);
-        if live == LANES { 0xffff } else { ((1u32 << live) - 1) as __mmask16 }
-    };
+    let mask = |c: usize| lanes16(h - c);
     let fold = |v: __m512| -> f64 {
         let mut l = [0f32; LANES];
         _mm512_storeu_ps(l.as_mut_ptr(), v);
@@ -303,10 +304,7 @@ pub(crate) unsafe fn exp_shifted_avx512(o: &mut [f32], i: &[f32]) -> f32 {
     use std::arch::x86_64::*;
     assert_eq!(o.len(), i.len());
     let n = i.len();
-    let mask = |c: usize| -> __mmask16 {
-        let live = (n - c).min(16);
-        if live == 16 { 0xffff } else { ((1u32 << live) - 1) as __mmask16 }
-    };
+    let mask = |c: usize| lanes16(n - c);
     let mut mx = _mm512_set1_ps(f32::NEG_INFINITY);
     for c in (0..n).step_by(16) {
         mx = _mm512_max_ps(mx, _mm512_mask_loadu_ps(mx, mask(c), i.as_ptr().add(c)));
